@@ -38,16 +38,20 @@ func TestClipGradNormBelowMax(t *testing.T) {
 }
 
 func TestClipGradNormFloat64Sum(t *testing.T) {
-	// 2²⁰ gradients of 1 have norm 1024. A float32 running sum would also
-	// be exact here, so add 2²⁴ ones first to push float32 past its integer
-	// range: the float64 sum of (2²⁴ + 2²⁰)·1 stays exact.
-	n := 1<<24 + 1<<20
-	g := tensor.Ones(n)
-	p := autodiff.Param(tensor.Zeros(n))
-	autodiff.SumAll(autodiff.Mul(p, autodiff.Const(g))).Backward()
+	// One gradient of 1e4 and 1000 of 0.1: the squares sum to 1e8 + 10.
+	// In float32 each 0.01 is below half an ulp of 1e8 (ulp 8) and would
+	// vanish, giving exactly 1e4; the float64 sum keeps them.
+	g := make([]float32, 1001)
+	g[0] = 1e4
+	want := 1e8
+	for i := 1; i < len(g); i++ {
+		g[i] = 0.1
+		want += float64(g[i]) * float64(g[i])
+	}
+	p := paramWithGrad(t, make([]float32, len(g)), g)
 	got := ClipGradNorm([]*autodiff.Value{p}, math.MaxFloat64)
-	if want := math.Sqrt(float64(n)); got != want {
-		t.Errorf("norm = %v, want %v", got, want)
+	if math.Abs(got-math.Sqrt(want)) > 1e-9 {
+		t.Errorf("norm = %.10f, want %.10f", got, math.Sqrt(want))
 	}
 }
 
