@@ -134,8 +134,8 @@ const minKernelBlock = 8
 // strided computes dst = x op y where x and y are read through strides
 // already aligned to shape. It finds the longest run of trailing axes over
 // which each operand is either contiguous or constant, and calls a kernel
-// once per run: [B,N] op [N] becomes B calls of the vector kernel on rows of
-// N, and [B,N] op [B,1] becomes B calls of the scalar kernel.
+// once per run. So [B,N] op [N] becomes B calls of the vector kernel on rows
+// of N, and [B,N] op [B,1] becomes B calls of the scalar kernel.
 func (op *binaryOp) strided(dst []float32, shape []int, x []float32, xoff int, xs []int, y []float32, yoff int, ys []int) {
 	inner := 1
 	xl, yl := layoutUnknown, layoutUnknown

@@ -8,7 +8,7 @@ import (
 
 // Softmax returns exp(a) normalised to sum to 1 along axis. It subtracts the
 // maximum along the axis before exponentiating, so logits of any finite
-// size give finite results; a NaN along the axis makes that whole slice
+// size give finite results. A NaN along the axis makes that whole slice
 // NaN.
 func Softmax(a *Tensor, axis int) *Tensor {
 	axis = a.normAxis("Softmax", axis)
