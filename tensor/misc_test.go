@@ -147,7 +147,7 @@ func TestString(t *testing.T) {
 	if want := "tensor([[0 1 2 ... 997 998 999] [1000 1001 1002 ... 1997 1998 1999]], shape=[2 1000])"; big != want {
 		t.Errorf("String() = %q, want %q", big, want)
 	}
-	if s := Arange(40 * 40).Reshape(40, 40).String(); strings.Count(s, "...") != 7 {
+	if s := Arange(40*40).Reshape(40, 40).String(); strings.Count(s, "...") != 7 {
 		t.Errorf("40×40 String elides %d times, want 7 (the outer axis and 6 printed rows): %s", strings.Count(s, "..."), s)
 	}
 }
