@@ -1,0 +1,157 @@
+package nn
+
+import (
+	"runtime"
+	"sync"
+)
+
+// The im2col layout: for one image and one group, row r = (c·kh + i)·kw + j
+// of the cols matrix holds, for every output position (oh, ow) in row-major
+// order, the input element that kernel tap (i, j) of channel c multiplies
+// there, or 0 where the tap falls into the zero padding. A convolution is
+// then the matrix product weight[outC/groups, rows] · cols[rows, oh·ow].
+
+// convIm2col writes the cols matrix of x, one image's channels of one group
+// ([cg, h, w], row-major), into cols ([cg·kh·kw, oh·ow]).
+func convIm2col(g *convGeom, x, cols []float32) {
+	hw := g.h * g.w
+	ohw := g.outSize()
+	row := 0
+	for c := range g.cg() {
+		plane := x[c*hw : (c+1)*hw]
+		for ki := range g.kh {
+			for kj := range g.kw {
+				dst := cols[row*ohw : (row+1)*ohw]
+				row++
+				off := kj*g.dw - g.pl
+				lo, hi := convValidRange(off, g.sw, g.w, g.ow)
+				for oh := range g.oh {
+					seg := dst[oh*g.ow : (oh+1)*g.ow]
+					ih := oh*g.sh - g.pt + ki*g.dh
+					if ih < 0 || ih >= g.h {
+						clear(seg)
+						continue
+					}
+					src := plane[ih*g.w : (ih+1)*g.w]
+					clear(seg[:lo])
+					clear(seg[hi:])
+					if g.sw == 1 {
+						copy(seg[lo:hi], src[lo+off:hi+off])
+						continue
+					}
+					for ow := lo; ow < hi; ow++ {
+						seg[ow] = src[ow*g.sw+off]
+					}
+				}
+			}
+		}
+	}
+}
+
+// convCol2im adds every element of cols back onto the input element it was
+// copied from by convIm2col, the adjoint of that copy. Taps in the padding
+// are dropped. An input element read by several windows receives the sum.
+func convCol2im(g *convGeom, cols, dx []float32) {
+	hw := g.h * g.w
+	ohw := g.outSize()
+	row := 0
+	for c := range g.cg() {
+		plane := dx[c*hw : (c+1)*hw]
+		for ki := range g.kh {
+			for kj := range g.kw {
+				src := cols[row*ohw : (row+1)*ohw]
+				row++
+				off := kj*g.dw - g.pl
+				lo, hi := convValidRange(off, g.sw, g.w, g.ow)
+				if lo >= hi {
+					continue
+				}
+				for oh := range g.oh {
+					ih := oh*g.sh - g.pt + ki*g.dh
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					seg := src[oh*g.ow : (oh+1)*g.ow]
+					dst := plane[ih*g.w : (ih+1)*g.w]
+					if g.sw == 1 {
+						d := dst[lo+off : hi+off]
+						s := seg[lo:hi]
+						for t := range d {
+							d[t] += s[t]
+						}
+						continue
+					}
+					for ow := lo; ow < hi; ow++ {
+						dst[ow*g.sw+off] += seg[ow]
+					}
+				}
+			}
+		}
+	}
+}
+
+// convValidRange returns the outputs [lo, hi) along one axis whose tap at
+// input index ow·stride + off lies inside [0, size), for outs outputs.
+func convValidRange(off, stride, size, outs int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
+	}
+	if size-off > 0 {
+		hi = (size - off + stride - 1) / stride
+	}
+	lo = min(lo, outs)
+	hi = max(min(hi, outs), lo)
+	return lo, hi
+}
+
+// convScratch recycles the im2col buffers between calls, so a training loop
+// allocates them once per worker instead of once per layer and step.
+var convScratch sync.Pool
+
+// convGetScratch returns a buffer of at least n elements from the pool.
+// Its contents are arbitrary.
+func convGetScratch(n int) *[]float32 {
+	if p, ok := convScratch.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	buf := make([]float32, n)
+	return &buf
+}
+
+func convPutScratch(p *[]float32) { convScratch.Put(p) }
+
+// convParallelMinWork is the number of multiply-adds below which a layer
+// runs on the calling goroutine: smaller jobs cost more to hand out than
+// they gain. It is an estimate, not a tuned figure.
+const convParallelMinWork = 1 << 20
+
+// convWorkers returns how many workers to split n items of the given total
+// work across: GOMAXPROCS, at most one per item, and one for small jobs.
+// The split depends only on n, work and GOMAXPROCS, so results are the same
+// bits for the same thread count.
+func convWorkers(n, work int) int {
+	if work < convParallelMinWork {
+		return 1
+	}
+	return max(min(runtime.GOMAXPROCS(0), n), 1)
+}
+
+// convParallel calls fn(worker, lo, hi) for contiguous, nearly equal chunks
+// [lo, hi) of [0, n), one chunk per worker, and waits for all of them.
+func convParallel(n, workers int, fn func(worker, lo, hi int)) {
+	if workers <= 1 {
+		fn(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for wk := range workers {
+		lo, hi := wk*n/workers, (wk+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(wk, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
