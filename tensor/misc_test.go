@@ -119,7 +119,8 @@ func TestRandInvalid(t *testing.T) {
 	expectPanic(t, func() { RandNormal(nil, 0, 1, 2) }, "tensor.RandNormal", "nil")
 	expectPanic(t, func() { RandNormal(newRNG(1), 0, -1, 2) }, "tensor.RandNormal", "-1")
 	expectPanic(t, func() { RandNormal(newRNG(1), float32(math.NaN()), 1, 2) }, "tensor.RandNormal")
-	expectPanic(t, func() { RandNormal(newRNG(1), 0, 1, -2) }, "tensor.Zeros", "[-2]")
+	expectPanic(t, func() { RandNormal(newRNG(1), 0, 1, -2) }, "tensor.RandNormal", "[-2]")
+	expectPanic(t, func() { RandUniform(newRNG(1), 0, 1, 3, -1) }, "tensor.RandUniform", "[3 -1]")
 }
 
 func TestString(t *testing.T) {

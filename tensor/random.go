@@ -29,6 +29,7 @@ func RandUniform(rng *rand.Rand, lo, hi float32, shape ...int) *Tensor {
 	if !(lo <= hi) || isInf(lo) || isInf(hi) {
 		panic(fmt.Sprintf("tensor.RandUniform: invalid range [%v, %v): want finite lo <= hi", lo, hi))
 	}
+	checkShape("RandUniform", shape)
 	t := Zeros(shape...)
 	// Work in float64 so that hi - lo cannot overflow.
 	base, width := float64(lo), float64(hi)-float64(lo)
@@ -55,6 +56,7 @@ func RandNormal(rng *rand.Rand, mean, std float32, shape ...int) *Tensor {
 	if !(std >= 0) || isInf(std) || isInf(mean) || mean != mean {
 		panic(fmt.Sprintf("tensor.RandNormal: invalid mean %v or standard deviation %v: want finite values and std >= 0", mean, std))
 	}
+	checkShape("RandNormal", shape)
 	t := Zeros(shape...)
 	m, s := float64(mean), float64(std)
 	for i := range t.data {

@@ -8,7 +8,8 @@ import (
 
 // Sum returns the sum of a along axis, which may be negative to count from
 // the end. With keepDims the axis stays with size 1; otherwise it is
-// removed. Sums accumulate in float64 and are rounded once at the end.
+// removed. Partial sums are kept in float64, so a long sum does not drop
+// small terms the way a float32 running sum does.
 func Sum(a *Tensor, axis int, keepDims bool) *Tensor {
 	return reduceAxisSum("Sum", a, axis, keepDims, false)
 }

@@ -94,6 +94,15 @@ func TestSumPrecision(t *testing.T) {
 	if got.At(0) != 1<<24+4096 {
 		t.Errorf("Sum along axis 0 = %v, want %v", got.At(0), 1<<24+4096)
 	}
+
+	// The same along the last axis, where each row goes to asm.Sum.
+	row := x.T().Contiguous()
+	if got := Sum(row, 1, false).At(0); got != 1<<24+4096 {
+		t.Errorf("Sum along the last axis = %v, want %v", got, 1<<24+4096)
+	}
+	if got := SumAll(row.Slice(0, 0, 1)).Item(); got != 1<<24+4096 {
+		t.Errorf("SumAll = %v, want %v", got, 1<<24+4096)
+	}
 }
 
 func TestMean(t *testing.T) {
