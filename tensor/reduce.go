@@ -58,7 +58,7 @@ type axisGroup struct {
 
 // sumAxes writes into dst the sums of the row-major src, of the given shape,
 // over the axes marked in reduce, divided by divisor. dst holds the kept
-// axes in row-major order. It panics on nothing: callers validate shapes.
+// axes in row-major order. Callers validate the shapes.
 func sumAxes(dst, src []float32, shape []int, reduce []bool, divisor float64) {
 	if len(src) == 0 {
 		// Every sum is over no terms: 0, or NaN for the mean of nothing.
