@@ -151,7 +151,9 @@ func TestDenseRejectsBadInput(t *testing.T) {
 	denseExpectPanic(t, "negative out", func() { NewDense(3, -1, denseRNG(1)) }, "3→-1")
 	denseExpectPanic(t, "nil rng", func() { NewDense(3, 2, nil) }, "nil *rand.Rand")
 	denseExpectPanic(t, "nil init", func() { NewDense(3, 2, denseRNG(1), WithWeightInit(nil)) }, "nil Initializer")
-	badShape := func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor { return tensor.Zeros(fanOut, fanIn) }
+	badShape := func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor {
+		return tensor.Zeros(fanOut, fanIn)
+	}
 	denseExpectPanic(t, "init ignores shape", func() { NewDense(3, 2, denseRNG(1), WithWeightInit(badShape)) }, "weight of shape [2 3]", "want [3 2]")
 
 	d := NewDense(3, 2, denseRNG(1))
