@@ -54,15 +54,16 @@ func (a Augment) Apply(x *tensor.Tensor, rng *rand.Rand) *tensor.Tensor {
 				}
 				dst := out[base+y*width : base+(y+1)*width]
 				row := src[base+sy*width : base+(sy+1)*width]
-				for xo := range width {
-					// Crop first, then mirror the cropped image.
-					cx := xo
-					if flip {
-						cx = width - 1 - xo
-					}
-					if sx := cx + dx; sx >= 0 && sx < width {
-						dst[xo] = row[sx]
-					}
+				if !flip {
+					// Output column x reads source column x+dx.
+					lo, hi := max(0, -dx), min(width, width-dx)
+					copy(dst[lo:hi], row[lo+dx:hi+dx])
+					continue
+				}
+				// Crop first, then mirror: output column x reads source
+				// column width-1-x+dx.
+				for x := max(0, dx); x < min(width, width+dx); x++ {
+					dst[x] = row[width-1-x+dx]
 				}
 			}
 		}

@@ -48,7 +48,7 @@ func LoadCIFAR10(dir string) (train, test *Dataset, err error) {
 	if dir == "" {
 		dir = os.Getenv(CIFAR10DirEnv)
 		if dir == "" {
-			return nil, nil, fmt.Errorf("CIFAR-10 directory not given: pass it, or set %s, to the folder extracted from cifar-10-binary.tar.gz (it holds data_batch_1.bin ... data_batch_5.bin and test_batch.bin)", CIFAR10DirEnv)
+			return nil, nil, fmt.Errorf("CIFAR-10 directory missing: pass the folder extracted from cifar-10-binary.tar.gz, or set %s to it (it contains data_batch_1.bin ... data_batch_5.bin and test_batch.bin)", CIFAR10DirEnv)
 		}
 		if _, err := checkDir(dir, "CIFAR-10 directory from $"+CIFAR10DirEnv); err != nil {
 			return nil, nil, err

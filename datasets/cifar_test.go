@@ -38,6 +38,7 @@ func TestLoadCIFAR10(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	if want := []int{10, 3, 32, 32}; !slices.Equal(train.X.Shape(), want) {
 		t.Errorf("train shape = %v, want %v", train.X.Shape(), want)
 	}
@@ -50,6 +51,7 @@ func TestLoadCIFAR10(t *testing.T) {
 	if want := []int{0, 1, 2}; !slices.Equal(test.Labels["class"], want) {
 		t.Errorf("test labels = %v, want %v", test.Labels["class"], want)
 	}
+
 	// Record 7 lies in the fourth batch; channel 1 (green), row 2, column 5
 	// is byte 1024 + 2*32 + 5 of its image.
 	k := 1024 + 2*32 + 5

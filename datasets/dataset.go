@@ -141,8 +141,8 @@ func (d *Dataset) Head(n int) *Dataset {
 
 // Split shuffles the sample indices with seed and puts the first
 // floor(valFraction*Len) of them into val and the rest into train. Both parts
-// keep the original sample order, so a model sees the same order whatever
-// the seed; only membership depends on it. The parts are named after d with
+// keep the original sample order, so the seed decides only which samples go
+// where. The parts are named after d with
 // "-train" and "-val" appended.
 //
 // Split returns an error if valFraction is not in [0, 1).

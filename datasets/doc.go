@@ -8,7 +8,7 @@
 //
 // Every set is held in memory as a [Dataset]: pixels as a float32 tensor of
 // shape [N, C, H, W] scaled to [0, 1], and one class index per sample for
-// each task. Loaders return errors that name the file or directory and say
+// each task. Loaders return errors that name the file or directory and tell
 // how to fix the problem. Misuse of an in-memory set, such as an index out of
 // range, panics with the function name and the values involved.
 //

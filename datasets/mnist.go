@@ -30,8 +30,8 @@ const MNISTDirEnv = "HEED_MNIST_DIR"
 // local directory holding the Fashion-MNIST files.
 const FashionDirEnv = "HEED_FASHION_DIR"
 
-// FashionDebianDir is where Debian's dataset-fashion-mnist package installs
-// the Fashion-MNIST files (package version 0.0~git20200523.55506a9-1).
+// FashionDebianDir is the install directory of the Fashion-MNIST files in
+// Debian's dataset-fashion-mnist package (version 0.0~git20200523.55506a9-1).
 const FashionDebianDir = "/usr/share/datasets/fashion-mnist"
 
 // fashionSearchDirs lists where FindFashionMNIST looks when given no
@@ -167,7 +167,7 @@ func findIDXFile(dir, base string) (string, error) {
 			return path, nil
 		}
 	}
-	return "", fmt.Errorf("directory %s holds neither %s.gz nor %s; point to the folder that contains the four IDX files", dir, base, base)
+	return "", fmt.Errorf("directory %s contains neither %s.gz nor %s; point to the folder that contains the four IDX files", dir, base, base)
 }
 
 // LoadMNIST loads the MNIST training (60000) and test (10000) sets from the

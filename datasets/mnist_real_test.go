@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -49,6 +50,16 @@ func TestLoadMNISTReal(t *testing.T) {
 	}
 	if maxPixel != 1 {
 		t.Errorf("max pixel of the first image = %v, want 1", maxPixel)
+	}
+
+	multi := MultiMNIST(test, 0)
+	if want := []int{10000, 1, 36, 36}; !slices.Equal(multi.X.Shape(), want) {
+		t.Errorf("MultiMNIST shape = %v, want %v", multi.X.Shape(), want)
+	}
+	for i, right := range multi.Labels["right"] {
+		if right == multi.Labels["left"][i] {
+			t.Fatalf("MultiMNIST sample %d: both items have class %d", i, right)
+		}
 	}
 }
 

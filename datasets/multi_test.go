@@ -111,6 +111,7 @@ func TestMultiPairPartnerPosition(t *testing.T) {
 	left := patternSet("left", n, size, []int{1, 2, 3}, true)
 	right := patternSet("right", n, size, []int{4, 5}, false)
 	got := MultiPair(left, right, 7)
+
 	canvasW := size + 8
 	seen := map[[2]int]bool{}
 	used := map[int]int{}
@@ -118,9 +119,9 @@ func TestMultiPairPartnerPosition(t *testing.T) {
 		canvas := item(got, i)
 		found := false
 		for j := range n {
-			// Each right pixel is unique, so the first visible partner
-			// pixel identifies the partner; testing all j keeps the test
-			// independent of how partners are chosen.
+			// Each right pixel is unique, so the partner's top-left pixel
+			// identifies it. Trying every j keeps the test independent of
+			// how partners are chosen.
 			for r := 4; r <= 8 && !found; r++ {
 				for c := 4; c <= 8 && !found; c++ {
 					if canvas[r*canvasW+c] != item(right, j)[0] {
@@ -143,6 +144,7 @@ func TestMultiPairPartnerPosition(t *testing.T) {
 			t.Fatalf("sample %d: the canvas is not a right item at any (8-r′, 8-c′)", i)
 		}
 	}
+
 	if len(seen) != 25 {
 		t.Errorf("partner used %d of the 25 positions over %d samples", len(seen), n)
 	}
