@@ -3,6 +3,7 @@ package datasets
 import (
 	"bufio"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -117,14 +118,18 @@ func decodeRawIDX(r io.Reader, name string, size int64) (*IDX, error) {
 	total := int64(1)
 	tooLarge := false
 	for i := range dims {
-		d := int64(rawDims[4*i])<<24 | int64(rawDims[4*i+1])<<16 | int64(rawDims[4*i+2])<<8 | int64(rawDims[4*i+3])
+		d := int64(binary.BigEndian.Uint32(rawDims[4*i:]))
 		dims[i] = int(d)
-		if d != 0 && total > idxMaxBytes/d {
-			// Stop multiplying before the product can overflow.
-			tooLarge = true
-			total = 0
+		switch {
+		case d == 0:
+			// An empty dimension makes any other size harmless.
+			total, tooLarge = 0, false
+		case total > idxMaxBytes/d:
+			// Saturate instead of letting the product overflow.
+			total, tooLarge = idxMaxBytes, true
+		default:
+			total *= d
 		}
-		total *= d
 	}
 	headerLen := int64(4 + 4*ndims)
 	if tooLarge {

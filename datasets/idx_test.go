@@ -115,6 +115,17 @@ func TestDecodeIDXLargeGzip(t *testing.T) {
 	}
 }
 
+func TestDecodeIDXZeroAfterHugeDimensions(t *testing.T) {
+	dims := []int{0xFFFFFFFF, 0xFFFFFFFF, 0}
+	got, err := DecodeIDX(bytes.NewReader(idxBytes(dims, nil)), "zero")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Data) != 0 || !slices.Equal(got.Dims, dims) {
+		t.Errorf("got dims %v and %d bytes, want %v and none", got.Dims, len(got.Data), dims)
+	}
+}
+
 func TestDecodeIDXZeroSizedDimension(t *testing.T) {
 	got, err := DecodeIDX(bytes.NewReader(idxBytes([]int{0, 28, 28}, nil)), "empty")
 	if err != nil {
