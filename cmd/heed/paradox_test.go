@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeIDX writes a gzip-compressed unsigned-byte IDX file.
+func writeIDX(t *testing.T, path string, dims []int, data []byte) {
+	t.Helper()
+	var raw bytes.Buffer
+	raw.Write([]byte{0, 0, 0x08, byte(len(dims))})
+	for _, d := range dims {
+		_ = binary.Write(&raw, binary.BigEndian, uint32(d))
+	}
+	raw.Write(data)
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	if _, err := w.Write(raw.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fakeMNIST writes a small MNIST-shaped directory whose images are random
+// strokes, so the study runs end to end without the real data.
+func fakeMNIST(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, split := range []struct {
+		prefix string
+		n      int
+	}{{"train", 300}, {"t10k", 100}} {
+		images := make([]byte, split.n*28*28)
+		labels := make([]byte, split.n)
+		for i := range labels {
+			labels[i] = byte(rng.IntN(10))
+			// Brighten one row per label so the classes are learnable.
+			row := 4 + 2*int(labels[i])
+			for c := 4; c < 24; c++ {
+				images[i*784+row*28+c] = 255
+			}
+		}
+		writeIDX(t, filepath.Join(dir, split.prefix+"-images-idx3-ubyte.gz"), []int{split.n, 28, 28}, images)
+		writeIDX(t, filepath.Join(dir, split.prefix+"-labels-idx1-ubyte.gz"), []int{split.n}, labels)
+	}
+	return dir
+}
+
+func TestParadoxWritesResults(t *testing.T) {
+	data := fakeMNIST(t)
+	out := filepath.Join(t.TempDir(), "results")
+	err := runParadox([]string{"-mnist-dir", data, "-epochs", "1", "-batch", "32", "-out", out, "-quiet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	raw, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Setup struct {
+			Epochs int `json:"epochs"`
+		} `json:"setup"`
+		Study struct {
+			Runs []struct {
+				Name   string             `json:"name"`
+				Test   map[string]float64 `json:"test"`
+				Params int                `json:"params"`
+				DeltaM *float64           `json:"delta_m_percent"`
+			} `json:"runs"`
+		} `json:"study"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatalf("results.json is not valid JSON: %v", err)
+	}
+	if res.Setup.Epochs != 1 {
+		t.Errorf("setup epochs = %d, want 1", res.Setup.Epochs)
+	}
+	var names []string
+	for _, r := range res.Study.Runs {
+		names = append(names, r.Name)
+	}
+	if strings.Join(names, ",") != "stl-left,stl-right,mtl-equal" {
+		t.Fatalf("runs %v, want stl-left, stl-right, mtl-equal", names)
+	}
+	mtlRun := res.Study.Runs[2]
+	if mtlRun.DeltaM == nil {
+		t.Error("mtl-equal has no delta_m_percent")
+	}
+	if _, ok := mtlRun.Test["right_accuracy"]; !ok {
+		t.Errorf("mtl-equal test metrics %v lack right_accuracy", mtlRun.Test)
+	}
+	// Two heads of 128·10 + 10 more than one: the multi-task model has 1290
+	// parameters more than a single-task model.
+	if diff := mtlRun.Params - res.Study.Runs[0].Params; diff != 1290 {
+		t.Errorf("multi-task model has %d more parameters than single-task, want 1290", diff)
+	}
+
+	csv, err := os.ReadFile(filepath.Join(out, "results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(csv), "\n"); lines != 4 {
+		t.Errorf("results.csv has %d lines, want a header and 3 runs", lines)
+	}
+	left, _ := filepath.Glob(filepath.Join(out, ".*tmp*"))
+	if len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+func TestParadoxRejectsBadFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-epochs", "0"}, "invalid budget"},
+		{[]string{"-model", "resnet"}, `unknown -model "resnet"`},
+		{[]string{"-strategies", "magic"}, `unknown strategy "magic"`},
+		{[]string{"-dataset", "imagenet", "-mnist-dir", "x"}, `unknown -dataset "imagenet"`},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-mnist-dir", "/nonexistent/heed-mnist"}, "/nonexistent/heed-mnist"},
+	}
+	for _, c := range cases {
+		err := runParadox(append(c.args, "-quiet"))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("heed paradox %v: error %v, want one containing %q", c.args, err, c.want)
+		}
+	}
+}
