@@ -28,11 +28,13 @@ func MultiMNIST(src *Dataset, seed int64) *Dataset {
 // Each sample i of left gives one composite, in order. Its H×W image is
 // placed with its top-left corner at (r, c) on an (H+8)×(W+8) canvas of
 // zeros. The image of a partner from right is placed at (8-r′, 8-c′), where
-// r, c, r′ and c′ are uniform in 0..4. Overlapping pixels take the maximum. Partners are drawn as a seeded permutation of right, cycled when
-// the sets differ in size, and a partner whose class index equals the left
-// item's is replaced by one drawn uniformly from the samples of right with a
-// different class. The "left" task is the left item's class and "right" the
-// partner's. The same seed gives the same bits.
+// r, c, r′ and c′ are uniform in 0..4. Overlapping pixels take the maximum.
+//
+// Partners follow a seeded permutation of right, cycled when the sets differ
+// in size. A partner whose class index equals the left item's is replaced by
+// one drawn uniformly from the samples of right with a different class. The
+// "left" task is the left item's class and "right" the partner's. The same
+// seed gives the same bits.
 //
 // MultiPair panics if either set lacks the "class" task, if the sets differ
 // in channels, height or width, or if right has no sample whose class
