@@ -19,7 +19,7 @@ import (
 	"github.com/heed-ml/heed/optim"
 )
 
-// TaskData says where a task's samples come from: a dataset and the key of
+// TaskData names where a task's samples come from: a dataset and the key of
 // the task's labels in it.
 type TaskData struct {
 	Set   *datasets.Dataset

@@ -46,7 +46,7 @@ func main() {
 
 func run(epochs, batch, trainLimit int, seed int64, mnistDir, fashionDir, cifarDir string) error {
 	// Step 1: two datasets, one per task. Each keeps its labels under
-	// "class"; the Data map below says which labels each task reads.
+	// "class"; the Data map below names the labels each task reads.
 	digitTrain, digitTest, err := datasets.LoadMNIST(mnistDir)
 	if err != nil {
 		return err
