@@ -15,9 +15,12 @@ const multiJitter = 4
 
 // MultiMNIST builds a two-item set from a single-task set: MultiMNIST from
 // MNIST, MultiFashion from Fashion-MNIST. Each sample shows two items on a
-// 36×36 canvas, one near the top-left and one near the bottom-right. See MultiPair for the construction; here
-// both items come from src. It panics if src has no "class" task or if no
-// two samples of src have different classes.
+// 36×36 canvas, one near the top-left and one near the bottom-right. The
+// construction is MultiPair's with both items drawn from src. The result is
+// named "multi" followed by src.Name, such as "multimnist-test".
+//
+// MultiMNIST panics if src has no "class" task or if no two samples of src
+// have different classes.
 func MultiMNIST(src *Dataset, seed int64) *Dataset {
 	return multiPair("MultiMNIST", src, src, seed, "multi"+src.Name)
 }
