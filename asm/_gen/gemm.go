@@ -1,0 +1,208 @@
+package main
+
+import "fmt"
+
+var gemmArgs = []param{
+	{"k", "int"}, {"a", "ptr"}, {"lda", "int"}, {"b", "ptr"}, {"ldb", "int"},
+	{"c", "ptr"}, {"ldc", "int"}, {"alpha", "f32"}, {"beta", "f32"},
+	{"nlast", "int"}, {"loadC", "int"},
+}
+
+const gemmDoc = `computes one %d×(%d·%d) tile of C = alpha·A·B + beta·C, with A rows
+of stride lda and B rows of stride ldb (both in elements):
+
+	for i := 0; i < %d; i++ {
+		for j := 0; j < cols; j++ {   // cols = %d·(nv-1) + nlast
+			var s float32
+			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+		}
+	}
+
+nlast, from 1 to %d, is the number of columns used in the last vector;
+columns past it are neither read from B and C nor written to C.`
+
+// gemmKernel emits the micro-kernel for an mr-row, nv-vector tile. The C
+// tile lives in registers for the whole k loop; each step loads nv vectors
+// of one B row and, for each row of A, broadcasts one element and issues
+// nv fused multiply-adds. Register roles:
+//
+//	CX   k, counting down            DX   B row pointer, R12 its stride in bytes
+//	AX   A rows 0-4 at column p      BX   A rows 5-9, R11 rows 10-11
+//	R9   lda in bytes                R10  3·lda in bytes
+//	SI   C row pointer (epilogue)    DI   ldc in bytes (epilogue)
+//
+// AVX-512: Z0..Z23 accumulators (row i, vector v in Z(i·nv+v)), Z24/Z25 the
+// B vectors, Z26/Z27 broadcast A elements, Z28 alpha, Z29 beta, Z30 a C
+// vector, K1 the mask of the last vector's columns. AVX2: Y0..Y11
+// accumulators, Y12/Y13 B vectors (alpha and beta in the epilogue), Y14 the
+// broadcast A element (a C vector in the epilogue), Y15 the last vector's
+// column mask.
+func gemmKernel(o *out, s isa, mr, nv int) {
+	name := fmt.Sprintf("sgemmKernel%s_%dx%d", s.name, mr, nv)
+	declare(fmt.Sprintf(name+" "+gemmDoc, mr, nv, s.width, mr, s.width, s.width), goDecl(name, gemmArgs, nil))
+	off := text(o, name, gemmArgs, nil)
+
+	acc := func(i, v int) string { return s.r(i*nv + v) }
+	bvec := func(v int) string {
+		if s.is512() {
+			return s.r(24 + v)
+		}
+		return s.r(12 + v)
+	}
+	bcast := func(i int) string {
+		if s.is512() {
+			return s.r(26 + i%2)
+		}
+		return "Y14"
+	}
+
+	o.p("\tMOVQ k+%d(FP), CX", off["k"])
+	o.p("\tMOVQ a+%d(FP), AX", off["a"])
+	o.p("\tMOVQ lda+%d(FP), R9", off["lda"])
+	o.p("\tSHLQ $2, R9")
+	o.p("\tLEAQ (R9)(R9*2), R10")
+	if mr > 5 {
+		o.p("\tLEAQ (AX)(R9*4), BX")
+		o.p("\tADDQ R9, BX")
+	}
+	if mr > 10 {
+		o.p("\tLEAQ (BX)(R9*4), R11")
+		o.p("\tADDQ R9, R11")
+	}
+	o.p("\tMOVQ b+%d(FP), DX", off["b"])
+	o.p("\tMOVQ ldb+%d(FP), R12", off["ldb"])
+	o.p("\tSHLQ $2, R12")
+
+	// Column mask of the last vector.
+	o.p("\tMOVQ nlast+%d(FP), R8", off["nlast"])
+	if s.is512() {
+		o.p("\tMOVQ CX, R13")
+		o.p("\tMOVQ R8, CX")
+		o.p("\tMOVL $1, R8")
+		o.p("\tSHLL CX, R8")
+		o.p("\tDECL R8")
+		o.p("\tKMOVW R8, K1")
+		o.p("\tMOVQ R13, CX")
+	} else {
+		o.p("\tLEAQ tailmask<>(SB), R13")
+		o.p("\tNEGQ R8")
+		o.p("\tVMOVUPS 32(R13)(R8*4), Y15")
+	}
+
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			o.p("\tVXORPS %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
+		}
+	}
+	o.p("\tTESTQ CX, CX")
+	o.p("\tJZ epilogue")
+
+	rowAddr := func(i int) string {
+		return [...]string{"(%s)", "(%s)(R9*1)", "(%s)(R9*2)", "(%s)(R10*1)", "(%s)(R9*4)"}[i%5]
+	}
+	addr := func(i int) string {
+		base := []string{"AX", "BX", "R11"}[i/5]
+		return fmt.Sprintf(rowAddr(i), base)
+	}
+
+	o.p("loop:")
+	for v := 0; v < nv; v++ {
+		src := fmt.Sprintf("%d(DX)", v*s.bytes())
+		last := v == nv-1
+		switch {
+		case !last:
+			o.p("\tVMOVUPS %s, %s", src, bvec(v))
+		case s.is512():
+			o.p("\tVMOVUPS.Z %s, K1, %s", src, bvec(v))
+		default:
+			o.p("\tVMASKMOVPS %s, Y15, %s", src, bvec(v))
+		}
+	}
+	for i := 0; i < mr; i++ {
+		if s.is512() && nv == 1 {
+			o.p("\tVFMADD231PS.BCST %s, %s, %s", addr(i), bvec(0), acc(i, 0))
+			continue
+		}
+		o.p("\tVBROADCASTSS %s, %s", addr(i), bcast(i))
+		for v := 0; v < nv; v++ {
+			o.p("\tVFMADD231PS %s, %s, %s", bvec(v), bcast(i), acc(i, v))
+		}
+	}
+	o.p("\tADDQ $4, AX")
+	if mr > 5 {
+		o.p("\tADDQ $4, BX")
+	}
+	if mr > 10 {
+		o.p("\tADDQ $4, R11")
+	}
+	o.p("\tADDQ R12, DX")
+	o.p("\tDECQ CX")
+	o.p("\tJNZ loop")
+
+	o.p("epilogue:")
+	alpha, beta, cv := "Z28", "Z29", "Z30"
+	if !s.is512() {
+		alpha, beta, cv = "Y12", "Y13", "Y14"
+	}
+	o.p("\tMOVQ c+%d(FP), SI", off["c"])
+	o.p("\tMOVQ ldc+%d(FP), DI", off["ldc"])
+	o.p("\tSHLQ $2, DI")
+	o.p("\tVBROADCASTSS alpha+%d(FP), %s", off["alpha"], alpha)
+	o.p("\tVBROADCASTSS beta+%d(FP), %s", off["beta"], beta)
+	o.p("\tMOVQ loadC+%d(FP), R8", off["loadC"])
+	o.p("\tTESTQ R8, R8")
+	o.p("\tJZ store")
+
+	load := func(v int, dst string) {
+		src := fmt.Sprintf("%d(SI)", v*s.bytes())
+		switch {
+		case v != nv-1:
+			o.p("\tVMOVUPS %s, %s", src, dst)
+		case s.is512():
+			o.p("\tVMOVUPS.Z %s, K1, %s", src, dst)
+		default:
+			o.p("\tVMASKMOVPS %s, Y15, %s", src, dst)
+		}
+	}
+	store := func(v int, src string) {
+		dst := fmt.Sprintf("%d(SI)", v*s.bytes())
+		switch {
+		case v != nv-1:
+			o.p("\tVMOVUPS %s, %s", src, dst)
+		case s.is512():
+			o.p("\tVMOVUPS %s, K1, %s", src, dst)
+		default:
+			o.p("\tVMASKMOVPS %s, Y15, %s", src, dst)
+		}
+	}
+
+	// C = alpha·acc + beta·C, reading C.
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			load(v, cv)
+			o.p("\tVMULPS %s, %s, %s", beta, cv, cv)
+			o.p("\tVFMADD231PS %s, %s, %s", alpha, acc(i, v), cv)
+			store(v, cv)
+		}
+		if i < mr-1 {
+			o.p("\tADDQ DI, SI")
+		}
+	}
+	o.p("\tVZEROUPPER")
+	o.p("\tRET")
+
+	// C = alpha·acc without reading C, so NaN or Inf already in C cannot leak.
+	o.p("store:")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			o.p("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
+			store(v, acc(i, v))
+		}
+		if i < mr-1 {
+			o.p("\tADDQ DI, SI")
+		}
+	}
+	o.p("\tVZEROUPPER")
+	o.p("\tRET")
+}

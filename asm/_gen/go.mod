@@ -1,0 +1,3 @@
+module github.com/heed-ml/heed/asm/_gen
+
+go 1.26.8

@@ -1,0 +1,233 @@
+//go:build !purego
+
+package asm
+
+import "sync"
+
+// sgemmKernel is the signature of every generated micro-kernel; see
+// sgemmKernelAVX512_12x2 for the loop it computes.
+type sgemmKernel func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, nlast, loadC int)
+
+// gemmArch describes one tier's micro-kernels.
+type gemmArch struct {
+	width   int              // float32 lanes per vector
+	mr      int              // most rows per micro-kernel call
+	kernels [][3]sgemmKernel // kernels[rows][vectors]
+}
+
+var (
+	avx2Gemm   = gemmArch{width: 8, mr: 6, kernels: sgemmKernelsAVX2[:]}
+	avx512Gemm = gemmArch{width: 16, mr: 12, kernels: sgemmKernelsAVX512[:]}
+)
+
+// Blocking of the packed SGEMM, in the BLIS arrangement: a kc-deep slice of
+// mr rows of A stays in L1 while the micro-kernel streams the kc×nc block
+// of B from L2. kc×nc float32 is 1 MiB, half of a 2 MiB L2; on a CPU with
+// a smaller L2 the B block spills to L3, which costs speed, not
+// correctness.
+const (
+	sgemmKC = 256
+	sgemmNC = 1024
+	// sgemmParallelMin is the product m·n·k below which Sgemm stays on one
+	// goroutine: under it, handing work to another core costs more than
+	// the core saves.
+	sgemmParallelMin = 1 << 17
+	// padA is added to the row stride of packed A so its rows fall in
+	// different L1 sets even when kc is a power of two.
+	padA = 16
+)
+
+// sgemmBuffers holds one goroutine's packing buffers.
+type sgemmBuffers struct {
+	a, b []float32
+}
+
+var sgemmBufferPool = sync.Pool{New: func() any { return new(sgemmBuffers) }}
+
+// sgemmBlocked computes C = alpha·op(A)·op(B) + beta·C with g's
+// micro-kernels. The caller has checked the sizes.
+func sgemmBlocked(g *gemmArch, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		scaleC(m, n, alpha, beta, c, ldc)
+		return
+	}
+	p := sgemmProblem{g: g, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+
+	threads := Threads()
+	nr := 2 * g.width
+	rowTiles, colTiles := ceilDiv(m, g.mr), ceilDiv(n, nr)
+	if threads <= 1 || m*n*k < sgemmParallelMin || (rowTiles < threads && colTiles < threads) {
+		p.run(0, m, 0, n)
+		return
+	}
+	// Split whole tiles, along M when there are enough row tiles to keep
+	// every thread busy, else along N. The split never changes the
+	// arithmetic of any element, so the bits do not depend on it.
+	if rowTiles >= 4*threads || colTiles < threads {
+		parts := min(threads, rowTiles)
+		parallelFor(parts, func(i int) {
+			lo, hi := split(rowTiles, parts, i)
+			p.run(lo*g.mr, min(hi*g.mr, m), 0, n)
+		})
+		return
+	}
+	parts := min(threads, colTiles)
+	parallelFor(parts, func(i int) {
+		lo, hi := split(colTiles, parts, i)
+		p.run(0, m, lo*nr, min(hi*nr, n))
+	})
+}
+
+// split returns the range of tiles that part i of parts gets, the first
+// tiles%parts parts taking one extra.
+func split(tiles, parts, i int) (lo, hi int) {
+	q, r := tiles/parts, tiles%parts
+	lo = i*q + min(i, r)
+	hi = lo + q
+	if i < r {
+		hi++
+	}
+	return lo, hi
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// scaleC sets C = alpha·0 + beta·C, the product of an empty sum, computed
+// as the reference loop does so NaN in alpha still reaches C.
+func scaleC(m, n int, alpha, beta float32, c []float32, ldc int) {
+	zero := alpha * 0
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			if beta == 0 {
+				row[j] = zero
+			} else {
+				row[j] = zero + beta*row[j]
+			}
+		}
+	}
+}
+
+// sgemmProblem is one Sgemm call, shared by the goroutines computing it.
+type sgemmProblem struct {
+	g              *gemmArch
+	transA, transB bool
+	k              int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+// run computes rows [i0, i1) and columns [j0, j1) of C.
+func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
+	g := p.g
+	nr := 2 * g.width
+	rows := i1 - i0
+
+	// Packing B into nr-wide strips pays when enough row tiles reuse it
+	// and its rows are far apart; packing is also how op(B) = Bᵀ is read.
+	// Packing A copies mr rows per step and spaces them to avoid L1 set
+	// conflicts, which rows of a power-of-two stride would hit.
+	packB := p.transB || (rows >= 4*g.mr && p.ldb >= 256)
+	packA := p.transA || (p.lda%256 == 0 && j1-j0 > 2*nr)
+
+	buf := sgemmBufferPool.Get().(*sgemmBuffers)
+	defer sgemmBufferPool.Put(buf)
+	if packA && len(buf.a) < g.mr*(sgemmKC+padA) {
+		buf.a = make([]float32, g.mr*(sgemmKC+padA))
+	}
+	if packB && len(buf.b) < sgemmKC*(sgemmNC+nr) {
+		buf.b = make([]float32, sgemmKC*(sgemmNC+nr))
+	}
+
+	for jc := j0; jc < j1; jc += sgemmNC {
+		ncb := min(sgemmNC, j1-jc)
+		for pc := 0; pc < p.k; pc += sgemmKC {
+			kcb := min(sgemmKC, p.k-pc)
+			// Later K blocks add to what the first one wrote.
+			beta, loadC := p.beta, 1
+			if pc > 0 {
+				beta = 1
+			} else if beta == 0 {
+				loadC = 0
+			}
+			if packB {
+				p.packB(buf.b, pc, kcb, jc, ncb)
+			}
+			for ir := i0; ir < i1; ir += g.mr {
+				mrb := min(g.mr, i1-ir)
+				var aPtr *float32
+				aStride := p.lda
+				if packA {
+					aStride = kcb + padA
+					p.packA(buf.a, aStride, ir, mrb, pc, kcb)
+					aPtr = &buf.a[0]
+				} else {
+					aPtr = &p.a[ir*p.lda+pc]
+				}
+				for s, jr := 0, jc; jr < jc+ncb; s, jr = s+1, jr+nr {
+					cols := min(nr, jc+ncb-jr)
+					nv := ceilDiv(cols, g.width)
+					nlast := cols - (nv-1)*g.width
+					var bPtr *float32
+					bStride := p.ldb
+					if packB {
+						bPtr, bStride = &buf.b[s*kcb*nr], nr
+					} else {
+						bPtr = &p.b[pc*p.ldb+jr]
+					}
+					g.kernels[mrb][nv](kcb, aPtr, aStride, bPtr, bStride, &p.c[ir*p.ldc+jr], p.ldc, p.alpha, beta, nlast, loadC)
+				}
+			}
+		}
+	}
+}
+
+// packA copies rows [ir, ir+mrb) and columns [pc, pc+kcb) of op(A) into
+// dst, row-major with row stride stride.
+func (p *sgemmProblem) packA(dst []float32, stride, ir, mrb, pc, kcb int) {
+	if !p.transA {
+		for i := 0; i < mrb; i++ {
+			src := p.a[(ir+i)*p.lda+pc:]
+			copy(dst[i*stride:i*stride+kcb], src[:kcb])
+		}
+		return
+	}
+	// op(A)(i, q) = a[q*lda + i]: read rows of the stored A, scatter
+	// into columns of dst.
+	for q := 0; q < kcb; q++ {
+		src := p.a[(pc+q)*p.lda+ir : (pc+q)*p.lda+ir+mrb]
+		for i, v := range src {
+			dst[i*stride+q] = v
+		}
+	}
+}
+
+// packB copies rows [pc, pc+kcb) and columns [jc, jc+ncb) of op(B) into
+// dst as consecutive strips of nr columns, each kcb×nr row-major. Columns
+// past ncb in the last strip are left as they are: the kernels mask them.
+func (p *sgemmProblem) packB(dst []float32, pc, kcb, jc, ncb int) {
+	nr := 2 * p.g.width
+	for s, j := 0, 0; j < ncb; s, j = s+1, j+nr {
+		cols := min(nr, ncb-j)
+		strip := dst[s*kcb*nr : (s+1)*kcb*nr]
+		if !p.transB {
+			for q := 0; q < kcb; q++ {
+				src := p.b[(pc+q)*p.ldb+jc+j:]
+				copy(strip[q*nr:q*nr+cols], src[:cols])
+			}
+			continue
+		}
+		// op(B)(q, j) = b[j*ldb + q]: each stored row of B becomes a
+		// column of the strip.
+		for jj := 0; jj < cols; jj++ {
+			src := p.b[(jc+j+jj)*p.ldb+pc : (jc+j+jj)*p.ldb+pc+kcb]
+			for q, v := range src {
+				strip[q*nr+jj] = v
+			}
+		}
+	}
+}
