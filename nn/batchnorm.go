@@ -1,0 +1,266 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/heed-ml/heed/autodiff"
+	"github.com/heed-ml/heed/tensor"
+)
+
+// BatchNorm normalises each channel (axis 1) of its input over the batch
+// and every axis after the channel, then scales and shifts it by the
+// learned "weight" (γ, initially 1) and "bias" (β, initially 0), as
+// PyTorch's BatchNorm1d and BatchNorm2d do.
+//
+// In training mode it normalises with the statistics of the batch and
+// updates the running estimates:
+//
+//	running = (1 − Momentum)·running + Momentum·batch
+//
+// where the running variance takes the unbiased batch variance (divided by
+// count − 1) while the normalisation itself uses the biased one, as in
+// PyTorch. In evaluation mode it normalises with the running estimates and
+// leaves them alone. A new BatchNorm starts in training mode.
+//
+// The running estimates are state, not parameters: Params leaves them out
+// so optimizers do not touch them, and Buffers returns them for
+// checkpoints.
+//
+// NOTE: Forward in training mode writes the running estimates in place, so
+// one BatchNorm must not run Forward from two goroutines at once.
+type BatchNorm struct {
+	Weight *autodiff.Value // γ, [channels]
+	Bias   *autodiff.Value // β, [channels]
+
+	// RunningMean and RunningVar are the estimates used in evaluation
+	// mode, [channels], starting at 0 and 1.
+	RunningMean *tensor.Tensor
+	RunningVar  *tensor.Tensor
+
+	// Momentum is the weight of the newest batch in the running estimates
+	// (default 0.1).
+	Momentum float64
+	// Eps is added to the variance before the square root (default 1e-5).
+	Eps float64
+
+	// ranks lists the input ranks this layer accepts: 2 or 3 for
+	// BatchNorm1D, 4 for BatchNorm2D.
+	ranks    []int
+	name     string
+	training bool
+}
+
+// NewBatchNorm1D returns a batch normalisation over features for input
+// [batch, features] or [batch, features, length].
+func NewBatchNorm1D(features int) *BatchNorm {
+	return newBatchNorm("BatchNorm1D", features, []int{2, 3})
+}
+
+// NewBatchNorm2D returns a batch normalisation over channels for NCHW input
+// [batch, channels, height, width].
+func NewBatchNorm2D(channels int) *BatchNorm {
+	return newBatchNorm("BatchNorm2D", channels, []int{4})
+}
+
+func newBatchNorm(name string, channels int, ranks []int) *BatchNorm {
+	if channels < 1 {
+		panic(fmt.Sprintf("nn.New%s: %d channels; want at least 1", name, channels))
+	}
+	return &BatchNorm{
+		Weight:      autodiff.Param(tensor.Ones(channels)),
+		Bias:        autodiff.Param(tensor.Zeros(channels)),
+		RunningMean: tensor.Zeros(channels),
+		RunningVar:  tensor.Ones(channels),
+		Momentum:    0.1,
+		Eps:         1e-5,
+		ranks:       ranks,
+		name:        name,
+		training:    true,
+	}
+}
+
+// SetTraining switches between batch statistics (training) and running
+// statistics (evaluation).
+func (b *BatchNorm) SetTraining(training bool) { b.training = training }
+
+// Training reports whether the layer is in training mode.
+func (b *BatchNorm) Training() bool { return b.training }
+
+// Params returns "weight" (γ) and "bias" (β).
+func (b *BatchNorm) Params() []Param {
+	return []Param{{Name: "weight", Value: b.Weight}, {Name: "bias", Value: b.Bias}}
+}
+
+// Buffers returns the running estimates as "running_mean" and
+// "running_var", PyTorch's state-dict names, for saving and loading. The
+// values wrap the layer's own tensors, so loading into them in place
+// restores the layer.
+func (b *BatchNorm) Buffers() []Param {
+	return []Param{
+		{Name: "running_mean", Value: autodiff.Const(b.RunningMean)},
+		{Name: "running_var", Value: autodiff.Const(b.RunningVar)},
+	}
+}
+
+// String describes the layer, such as "BatchNorm2D(32)".
+func (b *BatchNorm) String() string {
+	return fmt.Sprintf("%s(%d)", b.name, b.Weight.Shape()[0])
+}
+
+var batchNormOp = autodiff.NewOp("BatchNorm", batchNormBackward)
+
+// batchNormSaved is what the backward pass needs: the normalised input and
+// each channel's 1/√(var + eps), and whether batch statistics were used.
+type batchNormSaved struct {
+	xhat     []float32
+	invStd   []float32
+	training bool
+	c, inner int // channels, elements per channel per sample
+}
+
+// Forward normalises x; see BatchNorm. It panics if x has the wrong rank
+// or channel count, or, in training mode, holds a single value per channel,
+// whose variance is undefined.
+func (b *BatchNorm) Forward(x *autodiff.Value) *autodiff.Value {
+	xs := x.Shape()
+	c := b.Weight.Shape()[0]
+	rankOK := false
+	for _, r := range b.ranks {
+		rankOK = rankOK || len(xs) == r
+	}
+	if !rankOK || xs[1] != c {
+		panic(fmt.Sprintf("nn.%s: input shape %v, want rank %v with %d channels on axis 1", b.name, xs, b.ranks, c))
+	}
+	n := xs[0]
+	inner := 1
+	for _, d := range xs[2:] {
+		inner *= d
+	}
+	count := n * inner
+	if b.training && count < 2 {
+		panic(fmt.Sprintf("nn.%s: input shape %v has %d value per channel; training needs at least 2 to estimate a variance", b.name, xs, count))
+	}
+
+	xd := x.Data().Contiguous().Data()
+	gamma := b.Weight.Data().Contiguous().Data()
+	beta := b.Bias.Data().Contiguous().Data()
+	y := tensor.Zeros(xs...)
+	yd := y.Data()
+	s := &batchNormSaved{xhat: make([]float32, len(xd)), invStd: make([]float32, c), training: b.training, c: c, inner: inner}
+	runMean, runVar := b.RunningMean.Data(), b.RunningVar.Data()
+
+	convParallel(c, convWorkers(c, len(xd)), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var mean, variance float64
+			if b.training {
+				mean, variance = batchNormStats(xd, ch, n, c, inner)
+				// Unbiased variance for the running estimate, biased for
+				// the normalisation, as PyTorch does.
+				unbiased := variance * float64(count) / float64(count-1)
+				runMean[ch] = float32((1-b.Momentum)*float64(runMean[ch]) + b.Momentum*mean)
+				runVar[ch] = float32((1-b.Momentum)*float64(runVar[ch]) + b.Momentum*unbiased)
+			} else {
+				mean, variance = float64(runMean[ch]), float64(runVar[ch])
+			}
+			inv := 1 / math.Sqrt(variance+b.Eps)
+			s.invStd[ch] = float32(inv)
+			m32, inv32 := float32(mean), float32(inv)
+			for i := range n {
+				off := (i*c + ch) * inner
+				for j := off; j < off+inner; j++ {
+					h := (xd[j] - m32) * inv32
+					s.xhat[j] = h
+					yd[j] = gamma[ch]*h + beta[ch]
+				}
+			}
+		}
+	})
+	return autodiff.Apply(batchNormOp, y, s, x, b.Weight, b.Bias)
+}
+
+// batchNormStats returns the mean and biased variance of channel ch of x,
+// [n, c, inner], accumulated in float64 in two passes, which stays accurate
+// when the mean is large compared with the spread.
+func batchNormStats(x []float32, ch, n, c, inner int) (mean, variance float64) {
+	var sum float64
+	for i := range n {
+		off := (i*c + ch) * inner
+		for _, v := range x[off : off+inner] {
+			sum += float64(v)
+		}
+	}
+	count := float64(n * inner)
+	mean = sum / count
+	var sq float64
+	for i := range n {
+		off := (i*c + ch) * inner
+		for _, v := range x[off : off+inner] {
+			d := float64(v) - mean
+			sq += d * d
+		}
+	}
+	return mean, sq / count
+}
+
+// With x̂ = (x − μ)·σ⁻¹ and y = γ·x̂ + β, over the m values of a channel:
+// ∂L/∂β = Σ g, ∂L/∂γ = Σ g·x̂, and in training mode, where μ and σ depend
+// on x, ∂L/∂x = γ·σ⁻¹/m · (m·g − Σ g − x̂·Σ g·x̂). In evaluation mode μ and
+// σ are constants and ∂L/∂x = γ·σ⁻¹·g.
+func batchNormBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tensor {
+	s := out.Saved().(*batchNormSaved)
+	inputs := out.Inputs()
+	x, weight := inputs[0], inputs[1]
+	gd := grad.Contiguous().Data()
+	gamma := weight.Data().Contiguous().Data()
+	c, inner := s.c, s.inner
+	n := len(gd) / (c * inner)
+	m := float64(n * inner)
+
+	dgamma := tensor.Zeros(c)
+	dbeta := tensor.Zeros(c)
+	dgd, dbd := dgamma.Data(), dbeta.Data()
+	var dx *tensor.Tensor
+	var dxd []float32
+	if x.RequiresGrad() {
+		dx = tensor.Zeros(x.Shape()...)
+		dxd = dx.Data()
+	}
+
+	convParallel(c, convWorkers(c, len(gd)), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var sumG, sumGX float64
+			for i := range n {
+				off := (i*c + ch) * inner
+				for j := off; j < off+inner; j++ {
+					sumG += float64(gd[j])
+					sumGX += float64(gd[j]) * float64(s.xhat[j])
+				}
+			}
+			dbd[ch] = float32(sumG)
+			dgd[ch] = float32(sumGX)
+			if dxd == nil {
+				continue
+			}
+			scale := float32(float64(gamma[ch]) * float64(s.invStd[ch]))
+			if !s.training {
+				for i := range n {
+					off := (i*c + ch) * inner
+					for j := off; j < off+inner; j++ {
+						dxd[j] = scale * gd[j]
+					}
+				}
+				continue
+			}
+			meanG := float32(sumG / m)
+			meanGX := float32(sumGX / m)
+			for i := range n {
+				off := (i*c + ch) * inner
+				for j := off; j < off+inner; j++ {
+					dxd[j] = scale * (gd[j] - meanG - s.xhat[j]*meanGX)
+				}
+			}
+		}
+	})
+	return []*tensor.Tensor{dx, dgamma, dbeta}
+}
