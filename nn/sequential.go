@@ -52,11 +52,20 @@ func (s *Sequential) Forward(x *autodiff.Value) *autodiff.Value {
 	return x
 }
 
-// Params returns the parameters of every child, prefixed with its index.
+// Params returns the parameters of every child, prefixed with its index. A
+// parameter shared by several children, as when the same layer is appended
+// twice, is listed once under its first name, as PyTorch's parameters()
+// does, so an optimizer updates it once per step.
 func (s *Sequential) Params() []Param {
 	var ps []Param
+	seen := map[*autodiff.Value]bool{}
 	for i, m := range s.layers {
-		ps = append(ps, Prefix(strconv.Itoa(i), m.Params())...)
+		for _, p := range Prefix(strconv.Itoa(i), m.Params()) {
+			if !seen[p.Value] {
+				seen[p.Value] = true
+				ps = append(ps, p)
+			}
+		}
 	}
 	return ps
 }

@@ -28,6 +28,18 @@ func TestSequentialParamNames(t *testing.T) {
 	}
 }
 
+func TestSequentialSharedLayerListedOnce(t *testing.T) {
+	d := NewDense(3, 3, denseRNG(8))
+	s := NewSequential(d, Tanh{}, d)
+	var names []string
+	for _, p := range s.Params() {
+		names = append(names, p.Name)
+	}
+	if want := []string{"0.weight", "0.bias"}; !slices.Equal(names, want) {
+		t.Errorf("names %v, want %v", names, want)
+	}
+}
+
 func TestSequentialForwardChains(t *testing.T) {
 	rng := denseRNG(2)
 	d1, d2 := NewDense(4, 5, rng), NewDense(5, 2, rng)

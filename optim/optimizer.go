@@ -14,8 +14,8 @@
 // Step updates each parameter's tensor in place and skips parameters whose
 // gradient is nil (none has reached them yet). Optimizer state is created
 // the first time a parameter is updated and reused afterwards, so Step
-// allocates nothing in steady state. Updates run on the flat data slices
-// with the asm kernels.
+// allocates nothing in steady state. Updates run on the flat data slices,
+// through the asm kernels where one fits.
 package optim
 
 import (
