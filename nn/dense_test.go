@@ -94,10 +94,10 @@ func TestDenseDefaultInitMatchesTorch(t *testing.T) {
 	// PyTorch's nn.Linear draws weight and bias uniform in ±1/√in.
 	d := NewDense(64, 32, denseRNG(10))
 	bound := 1 / math.Sqrt(64)
-	// fill is the fraction of the bound the extremes must reach: the chance
-	// that all n uniform draws stay below it on one side is ((1+fill)/2)ⁿ,
-	// about 1e-44 for the 2048 weights at 0.9 and 1e-3 for the 32 biases
-	// at 0.6.
+	// fill is the fraction of the bound that the extremes must reach. The
+	// chance that all n uniform draws stay below it on one side is
+	// ((1+fill)/2)ⁿ: about 1e-44 for the 2048 weights at 0.9, and 1e-3 for
+	// the 32 biases at 0.6.
 	for name, c := range map[string]struct {
 		v    *autodiff.Value
 		fill float64

@@ -103,8 +103,8 @@ func TestDropoutGradient(t *testing.T) {
 }
 
 func TestDropoutGradCheck(t *testing.T) {
-	// Training mode with a fixed mask, so every evaluation of the central
-	// difference sees the same function.
+	// Training mode with a fixed mask, so that every evaluation of the
+	// central difference computes the same function.
 	mask := []float32{0, 2, 2, 0, 2, 2, 2, 0, 2, 0, 2, 2}
 	f := func(xs []*autodiff.Value) *autodiff.Value { return applyMask(xs[0], mask) }
 	if err := autodiff.GradCheck(f, []*tensor.Tensor{denseRand(10, -1, 1, 3, 4)}, nil); err != nil {

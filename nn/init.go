@@ -10,9 +10,9 @@ import (
 
 // Initializer returns a new tensor of the given shape filled with starting
 // values for a parameter. fanIn and fanOut are the number of inputs and
-// outputs of the layer that owns it (for a Dense layer, its in and out
-// sizes); each initializer uses them to scale its distribution. Values are
-// drawn from rng in row-major order, so the same seed gives the same tensor.
+// outputs of the layer that owns it, such as in and out for a Dense layer.
+// Each initializer scales its distribution by them. Values are drawn from
+// rng in row-major order, so the same seed gives the same tensor.
 //
 // HeNormal, HeUniform, GlorotNormal, GlorotUniform, TorchUniform and Zeros
 // are Initializers; any function with this signature can be passed to

@@ -20,10 +20,10 @@ func denseMoments(d []float32) (mean, variance, maxAbs float64) {
 }
 
 func TestInitializerStatistics(t *testing.T) {
-	// 40 000 draws per case: the sample variance is within 5 % of the true
-	// one with overwhelming probability (its relative standard deviation is
-	// √(2/n) ≈ 0.7 % for a normal and less for a uniform), and the mean is
-	// within 5 standard errors of 0.
+	// Each case draws 40 000 values. The relative standard deviation of the
+	// sample variance is √(2/n) ≈ 0.7 % for a normal and less for a
+	// uniform, so a 5 % tolerance is about 7 standard deviations. The mean
+	// must be within 5 standard errors of 0.
 	const fanIn, fanOut = 100, 400
 	he := 2.0 / fanIn
 	glorot := 2.0 / (fanIn + fanOut)

@@ -84,8 +84,8 @@ func mseBackward(out *autodiff.Value, g *tensor.Tensor) []*tensor.Tensor {
 }
 
 // Accuracy returns the fraction of rows of logits [B, C] whose largest
-// entry is at the index given by labels; ties go to the lowest index. It
-// returns 0 for an empty batch and panics if logits is not 2-D or
+// entry is at the index given by labels. Ties go to the lowest index. It
+// returns 0 for an empty batch, and it panics if logits is not 2-D or if
 // len(labels) differs from B.
 func Accuracy(logits *tensor.Tensor, labels []int) float64 {
 	s := logits.Shape()

@@ -74,6 +74,7 @@ func TestMLPWithSGDAndDropout(t *testing.T) {
 		xd[2*i+1] = -center + 0.3*float32(rng.NormFloat64())
 	}
 	x := autodiff.Const(tensor.New([]int{n, 2}, xd))
+
 	model := nn.NewSequential(
 		nn.NewDense(2, 8, rng, nn.WithWeightInit(nn.HeNormal), nn.WithBiasInit(nn.Zeros)),
 		nn.ReLU{},
@@ -81,12 +82,14 @@ func TestMLPWithSGDAndDropout(t *testing.T) {
 		nn.NewDense(8, 2, rng),
 	)
 	opt := optim.NewSGD(nn.Values(model.Params()), 0.1, optim.WithMomentum(0.9), optim.WithNesterov())
+
 	for range 100 {
 		nn.CrossEntropy(model.Forward(x), labels).Backward()
 		optim.ClipGradNorm(nn.Values(model.Params()), 5)
 		opt.Step()
 		opt.ZeroGrad()
 	}
+
 	nn.SetTraining(model, false)
 	if acc := nn.Accuracy(model.Forward(x).Data(), labels); acc != 1 {
 		t.Errorf("evaluation accuracy = %v, want 1", acc)

@@ -114,9 +114,9 @@ func (a *Adam) Step() {
 // a plain loop rather than a chain of asm kernels because asm has no square
 // root or division kernel, and one pass reads each buffer once.
 //
-// NOTE: the loop is scalar, so the square root and the division bound it
-// at several nanoseconds per element; an asm kernel for this update would
-// vectorize it.
+// NOTE: the loop is scalar, and its square root and division cost a few
+// nanoseconds per element. An asm kernel for this update would vectorize
+// it.
 func (a *Adam) update(p, g, m, v []float32, l2, stepSize, invSqrtCorr2 float32) {
 	b1, b2 := float32(a.beta1), float32(a.beta2)
 	// 1−β in float64 first: float32(0.999) is not 0.999, and subtracting
