@@ -30,10 +30,11 @@ type Adam struct {
 	weightDecay float64
 	decoupled   bool
 
-	// m and v are the first and second moment of each parameter, and t
-	// its number of updates; all start on the parameter's first update.
-	m, v [][]float32
-	t    []int
+	// m and v are the first and second moment of each parameter, t its
+	// number of updates, and scratch a work buffer of its size. All start
+	// on the parameter's first update.
+	m, v, scratch [][]float32
+	t             []int
 }
 
 // NewAdam returns an Adam optimizer for params with learning rate lr
@@ -72,6 +73,7 @@ func newAdam(ctor string, params []*autodiff.Value, lr, weightDecay float64, dec
 		decoupled:   decoupled,
 		m:           make([][]float32, len(params)),
 		v:           make([][]float32, len(params)),
+		scratch:     make([][]float32, len(params)),
 		t:           make([]int, len(params)),
 	}
 }
@@ -87,6 +89,7 @@ func (a *Adam) Step() {
 		if a.m[i] == nil {
 			a.m[i] = make([]float32, len(pd))
 			a.v[i] = make([]float32, len(pd))
+			a.scratch[i] = make([]float32, len(pd))
 		}
 		a.t[i]++
 
@@ -106,34 +109,43 @@ func (a *Adam) Step() {
 		// saves one division per element; the results differ by at most
 		// an ulp or so.
 		invSqrtCorr2 := float32(1 / math.Sqrt(1-math.Pow(a.beta2, t)))
-		a.update(pd, gt.Contiguous().Data(), a.m[i], a.v[i], l2, stepSize, invSqrtCorr2)
+		a.update(pd, gt.Contiguous().Data(), a.m[i], a.v[i], a.scratch[i], l2, stepSize, invSqrtCorr2)
 	}
 }
 
-// update applies one Adam step to p in a single pass over the slices. It is
-// a plain loop rather than a chain of asm kernels because asm has no square
-// root or division kernel, and one pass reads each buffer once.
+// update applies one Adam step to p. Every pass but one runs in an asm
+// kernel; only the square root, which has no kernel, is a plain loop.
+// On 101 770 parameters (AVX-512 tier, 2-core Xeon, noisy shared machine)
+// it was about 20 % faster than one fused scalar loop, which is bound by
+// its square root and division.
 //
-// NOTE: the loop is scalar, and its square root and division cost a few
-// nanoseconds per element. An asm kernel for this update would vectorize
-// it.
-func (a *Adam) update(p, g, m, v []float32, l2, stepSize, invSqrtCorr2 float32) {
-	b1, b2 := float32(a.beta1), float32(a.beta2)
+// NOTE: the square-root loop is still scalar and takes most of the time; an
+// asm square-root kernel would vectorize it.
+func (a *Adam) update(p, g, m, v, scratch []float32, l2, stepSize, invSqrtCorr2 float32) {
 	// 1−β in float64 first: float32(0.999) is not 0.999, and subtracting
 	// it from 1 in float32 would make 1−β2 wrong in the fifth digit.
-	c1, c2 := float32(1-a.beta1), float32(1-a.beta2)
+	b1, c1 := float32(a.beta1), float32(1-a.beta1)
+	b2, c2 := float32(a.beta2), float32(1-a.beta2)
 	eps := float32(a.eps)
-	g = g[:len(p)]
-	m = m[:len(p)]
-	v = v[:len(p)]
-	for j := range p {
-		gj := g[j] + l2*p[j]
-		mj := b1*m[j] + c1*gj
-		vj := b2*v[j] + c2*gj*gj
-		m[j], v[j] = mj, vj
-		denom := float32(math.Sqrt(float64(vj)))*invSqrtCorr2 + eps
-		p[j] -= stepSize * mj / denom
+
+	// scratch = g + λ·p, the gradient with L2 decay, then g².
+	copy(scratch, g)
+	if l2 != 0 {
+		asm.AxpyUnitary(l2, p, scratch)
 	}
+	asm.ScalUnitary(b1, m)
+	asm.AxpyUnitary(c1, scratch, m)
+	asm.MulTo(scratch, scratch, scratch)
+	asm.ScalUnitary(b2, v)
+	asm.AxpyUnitary(c2, scratch, v)
+
+	// scratch = √v/√(1−β2ᵗ) + ε, then m divided by it.
+	scratch = scratch[:len(v)]
+	for j, vj := range v {
+		scratch[j] = float32(math.Sqrt(float64(vj)))*invSqrtCorr2 + eps
+	}
+	asm.DivTo(scratch, m, scratch)
+	asm.AxpyUnitary(-stepSize, scratch, p)
 }
 
 // ZeroGrad sets every parameter's gradient to zero.
