@@ -1,0 +1,200 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/heed-ml/heed/asm"
+	"github.com/klauspost/cpuid/v2"
+)
+
+// Options selects what Run measures.
+type Options struct {
+	// Threads lists the thread counts SGEMM runs with; empty means 1 and,
+	// when the machine has more than one, GOMAXPROCS too.
+	Threads []int
+	// Shapes are the SGEMM shapes; empty means NNShapes then SquareShapes.
+	Shapes []Shape
+	// Gonum times gonum's Sgemm on every shape beside Heed's.
+	Gonum bool
+	// StreamBytes is the size of each input of the elementwise kernels;
+	// 0 means 64 MiB, far past any cache.
+	StreamBytes int
+	// Timer sets the samples of every measurement; the zero value means
+	// DefaultTimer.
+	Timer Timer
+	// Progress, when not nil, receives a line as each measurement starts.
+	Progress io.Writer
+}
+
+// Report is the outcome of Run.
+type Report struct {
+	CPU        string  `json:"cpu"`
+	Tier       string  `json:"tier"`
+	GOMAXPROCS int     `json:"gomaxprocs"`
+	GoVersion  string  `json:"go_version"`
+	Date       string  `json:"date"`
+	PeakGFLOPS float64 `json:"peak_gflops_1core"` // best tier, one core
+	// PeakGFLOPSByThreads is the FMA peak with each thread count of the
+	// SGEMM rows, keyed by that count.
+	PeakGFLOPSByThreads map[int]float64 `json:"peak_gflops_by_threads"`
+	PeakAVX2GFLOPS      float64         `json:"peak_avx2_gflops_1core,omitempty"`
+	CopyGBps            float64         `json:"copy_gbps"`
+	Sgemm               []SgemmResult   `json:"sgemm"`
+	Streams             []StreamResult  `json:"streams"`
+}
+
+// SgemmResult is one SGEMM row of the report.
+type SgemmResult struct {
+	Shape        string  `json:"shape"` // M×K×N
+	M            int     `json:"m"`
+	K            int     `json:"k"`
+	N            int     `json:"n"`
+	Threads      int     `json:"threads"`
+	GFLOPS       float64 `json:"gflops"`
+	PctPeak      float64 `json:"pct_peak"` // of the FMA peak at this thread count
+	GonumGFLOPS  float64 `json:"gonum_gflops,omitempty"`
+	SpeedupGonum float64 `json:"speedup_vs_gonum,omitempty"`
+}
+
+// StreamResult is one elementwise or reduction row of the report.
+type StreamResult struct {
+	Kernel  string  `json:"kernel"`
+	Bytes   int     `json:"input_bytes"` // size of each input
+	GBps    float64 `json:"gbps"`
+	PctCopy float64 `json:"pct_copy"` // of CopyGBps
+}
+
+// Run measures the FMA peak and copy bandwidth, then every SGEMM shape and
+// stream kernel, all in one process so the ratios are side by side.
+func Run(opt Options) *Report {
+	t := opt.Timer
+	if t.Samples == 0 {
+		t = DefaultTimer
+	}
+	threads := opt.Threads
+	if len(threads) == 0 {
+		threads = []int{1}
+		if p := runtime.GOMAXPROCS(0); p > 1 {
+			threads = append(threads, p)
+		}
+	}
+	shapes := opt.Shapes
+	if len(shapes) == 0 {
+		shapes = append(append([]Shape(nil), NNShapes...), SquareShapes...)
+	}
+	streamBytes := opt.StreamBytes
+	if streamBytes == 0 {
+		streamBytes = 64 << 20
+	}
+	say := func(format string, args ...any) {
+		if opt.Progress != nil {
+			fmt.Fprintf(opt.Progress, format+"\n", args...)
+		}
+	}
+
+	rep := &Report{
+		CPU:                 cpuid.CPU.BrandName,
+		Tier:                asm.CurrentTier().String(),
+		GOMAXPROCS:          runtime.GOMAXPROCS(0),
+		GoVersion:           runtime.Version(),
+		Date:                time.Now().UTC().Format(time.RFC3339),
+		PeakGFLOPSByThreads: map[int]float64{},
+	}
+	say("measuring the FMA peak")
+	rep.PeakGFLOPS = PeakGFLOPS(t, asm.CurrentTier(), 1)
+	for _, th := range threads {
+		rep.PeakGFLOPSByThreads[th] = PeakGFLOPS(t, asm.CurrentTier(), th)
+	}
+	if asm.CurrentTier() > asm.TierAVX2 {
+		rep.PeakAVX2GFLOPS = PeakGFLOPS(t, asm.TierAVX2, 1)
+	}
+	say("measuring copy bandwidth")
+	rep.CopyGBps = CopyGBps(t, streamBytes)
+
+	for _, s := range shapes {
+		for _, th := range threads {
+			say("sgemm %v, %d threads", s, th)
+			r := SgemmResult{Shape: s.String(), M: s.M, K: s.K, N: s.N, Threads: th}
+			r.GFLOPS = GFLOPS(t, s, th, HeedSgemm(s))
+			if p := rep.PeakGFLOPSByThreads[th]; p > 0 {
+				r.PctPeak = 100 * r.GFLOPS / p
+			}
+			if opt.Gonum {
+				// gonum takes seconds per call on the largest shapes,
+				// so it gets fewer samples there.
+				gt := t
+				if s.Flops() > 4e9 {
+					gt = Timer{MinSample: t.MinSample, Samples: min(t.Samples, 3)}
+				}
+				r.GonumGFLOPS = GFLOPS(gt, s, th, GonumSgemm(s))
+				if r.GonumGFLOPS > 0 {
+					r.SpeedupGonum = r.GFLOPS / r.GonumGFLOPS
+				}
+			}
+			rep.Sgemm = append(rep.Sgemm, r)
+		}
+	}
+
+	n := streamBytes / 4
+	for _, st := range Streams {
+		say("%s on %d MiB inputs", st.Name, streamBytes>>20)
+		f := st.New(n)
+		d := t.PerOp(f)
+		gb := st.Bytes(n) / d.Seconds() / 1e9
+		rep.Streams = append(rep.Streams, StreamResult{Kernel: st.Name, Bytes: streamBytes, GBps: gb, PctCopy: 100 * gb / rep.CopyGBps})
+	}
+	return rep
+}
+
+// WriteTable prints the report as aligned text tables.
+func (r *Report) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "CPU %s, tier %s, GOMAXPROCS %d, %s, %s\n", r.CPU, r.Tier, r.GOMAXPROCS, r.GoVersion, r.Date)
+	fmt.Fprintf(w, "FMA peak, one core: %.1f GFLOP/s", r.PeakGFLOPS)
+	if r.PeakAVX2GFLOPS > 0 {
+		fmt.Fprintf(w, " (AVX2: %.1f)", r.PeakAVX2GFLOPS)
+	}
+	var counts []int
+	for th := range r.PeakGFLOPSByThreads {
+		if th > 1 {
+			counts = append(counts, th)
+		}
+	}
+	sort.Ints(counts)
+	for _, th := range counts {
+		fmt.Fprintf(w, "; %d threads: %.1f", th, r.PeakGFLOPSByThreads[th])
+	}
+	fmt.Fprintf(w, "\ncopy bandwidth: %.1f GB/s\n\n", r.CopyGBps)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "SGEMM M×K×N\tthreads\tGFLOP/s\t% of peak\tgonum GFLOP/s\t× gonum\t")
+	for _, s := range r.Sgemm {
+		gonum, ratio := "-", "-"
+		if s.GonumGFLOPS > 0 {
+			gonum, ratio = fmt.Sprintf("%.1f", s.GonumGFLOPS), fmt.Sprintf("%.1f", s.SpeedupGonum)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.0f%%\t%s\t%s\t\n", s.Shape, s.Threads, s.GFLOPS, s.PctPeak, gonum, ratio)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kernel\tinput MiB\tGB/s\t% of copy\t")
+	for _, s := range r.Streams {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.0f%%\t\n", s.Kernel, s.Bytes>>20, s.GBps, s.PctCopy)
+	}
+	return tw.Flush()
+}
+
+// WriteJSON prints the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
