@@ -64,34 +64,56 @@ var DefaultTimer = Timer{MinSample: 50 * time.Millisecond, Samples: 7}
 // untimed, calibrates the number of calls per sample, then times Samples
 // samples.
 func (t Timer) PerOp(f func()) time.Duration {
+	n := t.calibrate(f)
+	samples := make([]time.Duration, max(t.Samples, 1))
+	for s := range samples {
+		samples[s] = sample(f, n)
+	}
+	return median(samples)
+}
+
+// calibrate calls f once untimed, then returns how many calls fill one
+// sample of MinSample.
+func (t Timer) calibrate(f func()) int {
 	f()
 	n := 1
 	for {
-		start := time.Now()
-		for i := 0; i < n; i++ {
-			f()
-		}
-		d := time.Since(start)
+		d := sample(f, n) * time.Duration(n)
 		if d >= t.MinSample/4 || n >= 1<<30 {
-			// Scale up to a full sample from this estimate.
 			if d < t.MinSample && d > 0 {
-				n = int(float64(n) * float64(t.MinSample) / float64(d))
-				n = max(n, 1)
+				n = max(1, int(float64(n)*float64(t.MinSample)/float64(d)))
 			}
-			break
+			return n
 		}
 		n *= 4
 	}
-	samples := make([]time.Duration, max(t.Samples, 1))
-	for s := range samples {
-		start := time.Now()
-		for i := 0; i < n; i++ {
-			f()
-		}
-		samples[s] = time.Since(start) / time.Duration(n)
+}
+
+// Pair times f and g with their samples interleaved, so a burst of load
+// from other processes on a shared machine slows both alike, and returns
+// the median time of one call of each.
+func (t Timer) Pair(f, g func()) (df, dg time.Duration) {
+	nf, ng := t.calibrate(f), t.calibrate(g)
+	fs := make([]time.Duration, max(t.Samples, 1))
+	gs := make([]time.Duration, len(fs))
+	for s := range fs {
+		fs[s] = sample(f, nf)
+		gs[s] = sample(g, ng)
 	}
-	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
-	return samples[len(samples)/2]
+	return median(fs), median(gs)
+}
+
+func sample(f func(), n int) time.Duration {
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		f()
+	}
+	return time.Since(start) / time.Duration(n)
+}
+
+func median(d []time.Duration) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2]
 }
 
 // withThreads runs f with GOMAXPROCS and Heed's SGEMM thread count both
@@ -134,13 +156,18 @@ func PeakGFLOPS(t Timer, tier asm.Tier, threads int) float64 {
 // CopyGBps measures copy between two buffers of the given size in bytes,
 // counting each byte read and each byte written, as STREAM does.
 func CopyGBps(t Timer, size int) float64 {
+	return 2 * float64(size) / t.PerOp(NewCopy(size)).Seconds() / 1e9
+}
+
+// NewCopy returns a function copying one buffer of size bytes to another
+// with Go's copy, the bandwidth yardstick of the elementwise kernels.
+func NewCopy(size int) func() {
 	n := size / 4
 	src, dst := make([]float32, n), make([]float32, n)
 	for i := range src {
 		src[i] = float32(i)
 	}
-	d := t.PerOp(func() { copy(dst, src) })
-	return 2 * float64(size) / d.Seconds() / 1e9
+	return func() { copy(dst, src) }
 }
 
 // randomSlice returns n values from [-1, 1) drawn from a fixed seed.
