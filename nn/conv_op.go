@@ -57,28 +57,49 @@ func (g *convGeom) convDirect() bool {
 }
 
 // convForward computes y = conv(x, w) + b on contiguous data.
+//
+// When the input is lowered to cols, the bias rides along in the product:
+// cols gets an extra row of ones and each weight row an extra column
+// holding its bias, so SGEMM writes the finished output in one pass
+// instead of the output being filled with the bias first.
 func convForward(g *convGeom, x, w, b, y []float32) {
 	hw, ohw, k := g.h*g.w, g.outSize(), g.k()
 	cg, og := g.cg(), g.og()
+	direct := g.convDirect()
+
+	kb := k // columns of the weight matrix handed to SGEMM
+	wb := w
+	if b != nil && !direct {
+		kb = k + 1
+		wb = make([]float32, g.outC*kb)
+		for oc := range g.outC {
+			copy(wb[oc*kb:oc*kb+k], w[oc*k:(oc+1)*k])
+			wb[oc*kb+k] = b[oc]
+		}
+	}
+
 	work := g.n * g.outC * ohw * k
 	convParallel(g.n, convWorkers(g.n, work), func(_, lo, hi int) {
 		var cols *[]float32
-		if !g.convDirect() {
-			cols = convGetScratch(k * ohw)
+		if !direct {
+			cols = convGetScratch(kb * ohw)
 			defer convPutScratch(cols)
+			// convIm2col rewrites only the first k rows, so the row of
+			// ones survives from image to image.
+			convFill((*cols)[k*ohw:kb*ohw], 1)
 		}
 		for i := lo; i < hi; i++ {
 			for grp := range g.groups {
 				xg := x[(i*g.c+grp*cg)*hw : (i*g.c+(grp+1)*cg)*hw]
-				src := xg
-				if cols != nil {
-					convIm2col(g, xg, *cols)
-					src = *cols
-				}
 				yg := y[(i*g.outC+grp*og)*ohw : (i*g.outC+(grp+1)*og)*ohw]
-				// Start each output plane from its bias, so SGEMM adds the
-				// product onto it with beta = 1 and the bias costs no
-				// extra pass.
+				wg := wb[grp*og*kb : (grp+1)*og*kb]
+				if !direct {
+					convIm2col(g, xg, *cols)
+					asm.Sgemm(false, false, og, ohw, kb, 1, wg, kb, *cols, ohw, 0, yg, ohw)
+					continue
+				}
+				// The input is the cols matrix; start each output plane
+				// from its bias and let SGEMM add the product with beta 1.
 				beta := float32(0)
 				if b != nil {
 					for oc := range og {
@@ -86,7 +107,7 @@ func convForward(g *convGeom, x, w, b, y []float32) {
 					}
 					beta = 1
 				}
-				asm.Sgemm(false, false, og, ohw, k, 1, w[grp*og*k:(grp+1)*og*k], k, src, ohw, beta, yg, ohw)
+				asm.Sgemm(false, false, og, ohw, k, 1, wg, k, xg, ohw, beta, yg, ohw)
 			}
 		}
 	})

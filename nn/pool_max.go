@@ -26,7 +26,12 @@ func MaxPool(x *autodiff.Value, spec Pool2DSpec) *autodiff.Value {
 	xd := x.Data().Contiguous().Data()
 	y := tensor.Zeros(g.n, g.c, g.oh, g.ow)
 	yd := y.Data()
-	argmax := make([]int32, len(yd))
+	// The winners' positions matter only to the backward pass, so a
+	// forward pass that records no graph skips finding them.
+	var argmax []int32
+	if autodiff.GradEnabled() && x.RequiresGrad() {
+		argmax = make([]int32, len(yd))
+	}
 
 	hw, ohw := g.h*g.w, g.oh*g.ow
 	planes := g.n * g.c
@@ -38,7 +43,10 @@ func MaxPool(x *autodiff.Value, spec Pool2DSpec) *autodiff.Value {
 		for p := lo; p < hi; p++ {
 			src := xd[p*hw : (p+1)*hw]
 			dst := yd[p*ohw : (p+1)*ohw]
-			idx := argmax[p*ohw : (p+1)*ohw]
+			var idx []int32
+			if argmax != nil {
+				idx = argmax[p*ohw : (p+1)*ohw]
+			}
 			if fast {
 				maxPool2x2(&g, src, dst, idx)
 			} else {
@@ -93,36 +101,71 @@ func maxPoolPlane(g *poolGeom, src, dst []float32, idx []int32) {
 			// Every window the output-size rule keeps holds at least one
 			// input element, so bi is set.
 			dst[oh*g.ow+ow] = src[bi]
-			idx[oh*g.ow+ow] = bi
+			if idx != nil {
+				idx[oh*g.ow+ow] = bi
+			}
 		}
 	}
 }
 
 // maxPool2x2 is maxPoolPlane for the common 2×2 window with stride 2 and no
-// padding, unrolled.
+// padding, unrolled. idx may be nil when the winners' positions are not
+// needed. The maximum comes from the builtin max, which compiles without
+// branches. The winner is then the first of the four equal to it, chosen
+// with conditional moves.
+//
+// NOTE: a window whose maximum is zero outputs +0 even when −0 comes first,
+// where maxPoolPlane and PyTorch output the first; the gradient still goes
+// to the first.
 func maxPool2x2(g *poolGeom, src, dst []float32, idx []int32) {
 	for oh := range g.oh {
 		top := 2 * oh * g.w
 		bot := top + g.w
-		r0 := src[top : top+2*g.ow]
-		r1 := src[bot : bot+2*g.ow]
 		d := dst[oh*g.ow : (oh+1)*g.ow]
-		ix := idx[oh*g.ow : (oh+1)*g.ow]
+		// Lengths tied to len(d) let the compiler drop the bounds checks.
+		r0 := src[top : top+2*len(d)]
+		r1 := src[bot : bot+2*len(d)]
+		if idx == nil {
+			for ow := range d {
+				d[ow] = max(max(r0[2*ow], r0[2*ow+1]), max(r1[2*ow], r1[2*ow+1]))
+			}
+			continue
+		}
+		ix := idx[oh*g.ow : oh*g.ow+len(d)]
 		for ow := range d {
-			best, bi := maxPoolKey(r0[2*ow]), int32(top+2*ow)
-			if k := maxPoolKey(r0[2*ow+1]); k > best {
-				best, bi = k, int32(top+2*ow+1)
+			a, b, c, e := r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1]
+			m := max(max(a, b), max(c, e))
+			// Test the candidates last to first, so the first equal one
+			// wins a tie.
+			bi := int32(bot + 2*ow + 1)
+			if c == m {
+				bi = int32(bot + 2*ow)
 			}
-			if k := maxPoolKey(r1[2*ow]); k > best {
-				best, bi = k, int32(bot+2*ow)
+			if b == m {
+				bi = int32(top + 2*ow + 1)
 			}
-			if k := maxPoolKey(r1[2*ow+1]); k > best {
-				bi = int32(bot + 2*ow + 1)
+			if a == m {
+				bi = int32(top + 2*ow)
 			}
-			d[ow] = src[bi]
+			if m != m {
+				// A NaN equals nothing, not even itself.
+				bi = maxPoolFirstNaN(src, top, bot, 2*ow)
+			}
+			d[ow] = m
 			ix[ow] = bi
 		}
 	}
+}
+
+// maxPoolFirstNaN returns the position of the first NaN in row-major order
+// in the 2×2 window at column col of rows top and bot.
+func maxPoolFirstNaN(src []float32, top, bot, col int) int32 {
+	for _, pos := range [4]int{top + col, top + col + 1, bot + col, bot + col + 1} {
+		if v := src[pos]; v != v {
+			return int32(pos)
+		}
+	}
+	return int32(top + col)
 }
 
 // Each output's gradient goes to the input element that won its window.
