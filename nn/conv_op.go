@@ -147,27 +147,38 @@ func convBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tensor {
 	// Weight and bias gradients sum over images, so each worker adds its
 	// images into its own partial sums, and the partials are added in
 	// worker order afterwards: the same bits for the same thread count.
+	//
+	// When both are needed and the input is lowered, the bias gradient
+	// comes out of the weight-gradient product as one more column: the
+	// cols matrix gets a row of ones, whose product with G is the row sums
+	// of G. That saves a separate pass over G.
+	direct := g.convDirect()
+	fold := needW && needB && !direct
+	kb := k
+	if fold {
+		kb = k + 1
+	}
 	work := g.n * g.outC * ohw * k
 	workers := convWorkers(g.n, work)
-	wSize := g.outC * k
 	partW := make([][]float32, workers)
 	partB := make([][]float32, workers)
 
 	convParallel(g.n, workers, func(wk, lo, hi int) {
 		var dW, dB []float32
 		if needW {
-			dW = make([]float32, wSize)
+			dW = make([]float32, g.outC*kb)
 			partW[wk] = dW
 		}
-		if needB {
+		if needB && !fold {
 			dB = make([]float32, g.outC)
 			partB[wk] = dB
 		}
 		var cols, dcols *[]float32
-		if !g.convDirect() {
+		if !direct {
 			if needW {
-				cols = convGetScratch(k * ohw)
+				cols = convGetScratch(kb * ohw)
 				defer convPutScratch(cols)
+				convFill((*cols)[k*ohw:kb*ohw], 1)
 			}
 			if needX {
 				dcols = convGetScratch(k * ohw)
@@ -179,7 +190,7 @@ func convBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tensor {
 				gy := gd[(i*g.outC+grp*og)*ohw : (i*g.outC+(grp+1)*og)*ohw]
 				wg := wd[grp*og*k : (grp+1)*og*k]
 				xOff := (i*g.c + grp*cg) * hw
-				if needB {
+				if dB != nil {
 					for oc := range og {
 						dB[grp*og+oc] += asm.Sum(gy[oc*ohw : (oc+1)*ohw])
 					}
@@ -190,7 +201,7 @@ func convBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tensor {
 						convIm2col(g, src, *cols)
 						src = *cols
 					}
-					asm.Sgemm(false, true, og, k, ohw, 1, gy, ohw, src, ohw, 1, dW[grp*og*k:(grp+1)*og*k], k)
+					asm.Sgemm(false, true, og, kb, ohw, 1, gy, ohw, src, ohw, 1, dW[grp*og*kb:(grp+1)*og*kb], kb)
 				}
 				if needX {
 					dxg := dxd[xOff : xOff+cg*hw]
@@ -204,6 +215,19 @@ func convBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tensor {
 			}
 		}
 	})
+
+	if fold {
+		// Split each row [dW row | db] of the summed partials.
+		sum := convSumPartials(partW)
+		dW := make([]float32, g.outC*k)
+		dB := make([]float32, g.outC)
+		for oc := range g.outC {
+			copy(dW[oc*k:(oc+1)*k], sum[oc*kb:oc*kb+k])
+			dB[oc] = sum[oc*kb+k]
+		}
+		partW = [][]float32{dW}
+		partB = [][]float32{dB}
+	}
 
 	grads := make([]*tensor.Tensor, len(inputs))
 	grads[0] = dx
