@@ -17,7 +17,7 @@ var convOp = autodiff.NewOp("Conv2D", convBackward)
 // / stride + 1 and ow likewise. It panics if the shapes do not fit spec.
 //
 // Each image is lowered to an im2col matrix and multiplied by the weights
-// with one SGEMM per image and group; a 1×1 kernel with stride 1 and no
+// with one SGEMM per image and group. A 1×1 kernel with stride 1 and no
 // padding skips the lowering. Images are split across GOMAXPROCS workers.
 func Convolve2D(x, w, b *autodiff.Value, spec Conv2DSpec) *autodiff.Value {
 	ws := w.Shape()

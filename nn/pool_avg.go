@@ -12,7 +12,7 @@ var avgPoolOp = autodiff.NewOp("AvgPool2D", avgPoolBackward)
 // AvgPool returns the mean of each window of x, [batch, channels, h, w], as
 // [batch, channels, oh, ow]. As in PyTorch, the divisor counts the zero
 // padding inside the window but not the part of a ceil-mode window that
-// runs past the padding; with spec.ExcludePadding it counts input elements
+// runs past the padding. With spec.ExcludePadding it counts input elements
 // only. It panics if the window does not fit x or spec has a dilation.
 func AvgPool(x *autodiff.Value, spec Pool2DSpec) *autodiff.Value {
 	g := resolvePoolGeom("AvgPool", x.Shape(), spec)

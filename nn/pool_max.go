@@ -9,8 +9,8 @@ import (
 
 var maxPoolOp = autodiff.NewOp("MaxPool2D", maxPoolBackward)
 
-// maxPoolSaved is what the backward pass of max pooling needs: for every
-// output, the position in its input plane of the element that won.
+// maxPoolSaved records, for every output of a max pooling, the position in
+// its input plane of the element that won, for the backward pass.
 type maxPoolSaved struct {
 	geom   poolGeom
 	argmax []int32
@@ -19,7 +19,7 @@ type maxPoolSaved struct {
 // MaxPool returns the maximum of each window of x, [batch, channels, h, w],
 // as [batch, channels, oh, ow]. Padding never wins a window. Among equal
 // maxima the first in row-major order wins, and it alone receives the
-// gradient; a NaN in a window wins over every number. It panics if the
+// gradient. A NaN in a window wins over every number. It panics if the
 // window does not fit x.
 func MaxPool(x *autodiff.Value, spec Pool2DSpec) *autodiff.Value {
 	g := resolvePoolGeom("MaxPool", x.Shape(), spec)
@@ -60,9 +60,9 @@ func MaxPool(x *autodiff.Value, spec Pool2DSpec) *autodiff.Value {
 // maxPoolKey maps v to an int32 that orders like v: larger floats give
 // larger keys, −0 and +0 give the same key, and every NaN gives the largest
 // key, so a NaN wins its window as in PyTorch. Comparing keys instead of
-// floats lets the compiler pick the maximum with conditional moves; float
+// floats lets the compiler pick the maximum with conditional moves. Float
 // comparisons compile to branches, which mispredict about half the time on
-// real activations and made pooling several times slower.
+// random activations.
 func maxPoolKey(v float32) int32 {
 	b := int32(math.Float32bits(v))
 	abs := b & 0x7fffffff
