@@ -31,7 +31,7 @@ const (
 	// sgemmParallelMin is the product m·n·k below which Sgemm stays on one
 	// goroutine: under it, handing work to another core costs more than
 	// the core saves.
-	sgemmParallelMin = 1 << 17
+	sgemmParallelMin = 1 << 20
 	// padA is added to the row stride of packed A so its rows fall in
 	// different L1 sets even when kc is a power of two.
 	padA = 16

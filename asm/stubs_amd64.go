@@ -137,6 +137,12 @@ func sumAVX2(x []float32) float64
 //go:noescape
 func maxAVX2(x []float32) (m float32, nan bool)
 
+// fmaLoopAVX2 runs iters steps of 12 independent vector fused multiply-adds,
+// 192 floating-point operations per step, to measure the FMA peak.
+//
+//go:noescape
+func fmaLoopAVX2(iters int)
+
 // addToAVX512 computes
 //
 //	for i := range dst { dst[i] = x[i] + y[i] }
@@ -269,6 +275,12 @@ func sumAVX512(x []float32) float64
 //
 //go:noescape
 func maxAVX512(x []float32) (m float32, nan bool)
+
+// fmaLoopAVX512 runs iters steps of 24 independent vector fused multiply-adds,
+// 768 floating-point operations per step, to measure the FMA peak.
+//
+//go:noescape
+func fmaLoopAVX512(iters int)
 
 // sgemmKernelAVX2_1x1 computes one 1×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):

@@ -76,3 +76,15 @@ func maxWith(f func(x []float32) (float32, bool)) func(x []float32) float32 {
 		return m
 	}
 }
+
+func fmaLoop(t Tier, iters int) int64 {
+	switch t {
+	case TierAVX2:
+		fmaLoopAVX2(iters)
+		return int64(iters) * 12 * 8 * 2
+	case TierAVX512:
+		fmaLoopAVX512(iters)
+		return int64(iters) * 24 * 16 * 2
+	}
+	return 0
+}

@@ -110,7 +110,9 @@ type ewKernel struct {
 	inputs []string // slices read, in the order op sees them
 	scalar string   // float32 argument broadcast into the scalar register, or ""
 	temps  int      // scratch registers per slot
-	op     ewOp
+	// temps512 overrides temps on AVX-512 when nonzero.
+	temps512 int
+	op       ewOp
 }
 
 // Register roles shared by the elementwise kernels:
@@ -182,6 +184,17 @@ func axpyOp(o *out, s isa, d string, in, tmp []string, slot int) {
 	o.p("\tVADDPS %s, %s, %s", tmp[0], in[1], d)
 }
 
+// expConstReg returns the AVX-512 register holding exp constant name:
+// Z16 onwards, in the order of expConsts.
+func expConstReg(name string) string {
+	for i, c := range expConsts {
+		if c.name == name {
+			return fmt.Sprintf("Z%d", 16+i)
+		}
+	}
+	panic("unknown constant " + name)
+}
+
 // expOp computes exp(x) as 2^n · p(r) with n = round(x·log2 e) and
 // r = x − n·ln 2 (in two parts), p the degree-7 Taylor polynomial, whose
 // truncation error on |r| ≤ ln2/2 is below 0.05 ULP.
@@ -191,9 +204,11 @@ func expOp(o *out, s isa, d string, in, tmp []string, slot int) {
 	if s.is512() {
 		lo, hi = "Z29", "Z30"
 	}
+	// AVX-512 keeps every constant in a register (see expConstReg); AVX2
+	// has too few registers and reads them as 32-byte memory operands.
 	bc, cst := "", func(name string) string { return constAddr(name) }
 	if s.is512() {
-		bc = ".BCST"
+		cst = expConstReg
 	}
 	// The input must be the second source of VMAXPS/VMINPS (first in Plan 9
 	// order) so that a NaN input is what the instruction returns.
@@ -209,7 +224,7 @@ func expOp(o *out, s isa, d string, in, tmp []string, slot int) {
 	o.p("\tVFNMADD231PS%s %s, %s, %s", bc, cst("ln2hi"), n, r)
 	o.p("\tVFNMADD231PS%s %s, %s, %s", bc, cst("ln2lo"), n, r)
 	if s.is512() {
-		o.p("\tVBROADCASTSS %s, %s", cst("c7"), p)
+		o.p("\tVMOVAPS %s, %s", cst("c7"), p)
 	} else {
 		o.p("\tVMOVUPS %s, %s", cst("c7"), p)
 	}
@@ -276,7 +291,7 @@ func ewKernels() []ewKernel {
 		{name: "reluBackwardTo", doc: "for i := range dst { if x[i] > 0 { dst[i] = dy[i] } else { dst[i] = 0 } }",
 			args: dstDyX, dst: "dst", inputs: []string{"dy", "x"}, temps: 1, op: maskOp(cmpGTOQ, 1, 0)},
 		{name: "expTo", doc: "for i := range dst { dst[i] = exp(x[i]) }\n\nwithin 2 ULP of float32(math.Exp(float64(x[i]))), NaN and ±Inf included.",
-			args: dstX, dst: "dst", inputs: []string{"x"}, temps: 5, op: expOp},
+			args: dstX, dst: "dst", inputs: []string{"x"}, temps: 5, temps512: 3, op: expOp},
 	}
 }
 
@@ -293,9 +308,17 @@ func elementwise(o *out, s isa, k ewKernel) {
 	declare(k.doc, goDecl(name, k.args, nil))
 	off := text(o, name, k.args, nil)
 
-	perSlot := len(k.inputs) + k.temps
+	temps := k.temps
+	if s.is512() && k.temps512 > 0 {
+		temps = k.temps512
+	}
+	k.temps = temps
+	perSlot := len(k.inputs) + temps
 	unroll := 4
 	budget := 24 // Z0..Z23
+	if k.name == "expTo" {
+		budget = 16 // Z16 onwards hold exp's constants
+	}
 	if !s.is512() {
 		budget = 12 // Y0..Y11
 	}
@@ -332,6 +355,11 @@ func elementwise(o *out, s isa, k ewKernel) {
 		}
 		o.p("\tVBROADCASTSS %s, %s", constAddr("xmin"), lo)
 		o.p("\tVBROADCASTSS %s, %s", constAddr("xmax"), hi)
+		if s.is512() {
+			for _, c := range expConsts {
+				o.p("\tVBROADCASTSS %s, %s", constAddr(c.name), expConstReg(c.name))
+			}
+		}
 	}
 	o.p("\tXORQ AX, AX")
 

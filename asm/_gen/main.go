@@ -1,7 +1,7 @@
 // Command _gen writes the amd64 assembly of package asm and the Go
 // declarations that go with it:
 //
-//	../kernels_amd64.s      elementwise kernels and reductions, AVX2 and AVX-512
+//	../kernels_amd64.s      elementwise kernels, reductions and the FMA peak loops
 //	../sgemm_amd64.s        SGEMM micro-kernels, AVX2 and AVX-512
 //	../stubs_amd64.go       Go declarations of every function above
 //
@@ -81,6 +81,7 @@ func main() {
 	for _, s := range []isa{avx2, avx512} {
 		elementwiseKernels(&k, s)
 		reductions(&k, s)
+		peakLoop(&k, s)
 	}
 
 	var g out
