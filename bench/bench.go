@@ -64,12 +64,18 @@ var DefaultTimer = Timer{MinSample: 50 * time.Millisecond, Samples: 7}
 // untimed, calibrates the number of calls per sample, then times Samples
 // samples.
 func (t Timer) PerOp(f func()) time.Duration {
+	return median(t.Times(f))
+}
+
+// Times calibrates f as PerOp does and returns the time of one call in
+// each sample.
+func (t Timer) Times(f func()) []time.Duration {
 	n := t.calibrate(f)
 	samples := make([]time.Duration, max(t.Samples, 1))
 	for s := range samples {
 		samples[s] = sample(f, n)
 	}
-	return median(samples)
+	return samples
 }
 
 // calibrate calls f once untimed, then returns how many calls fill one
@@ -90,17 +96,54 @@ func (t Timer) calibrate(f func()) int {
 }
 
 // Pair times f and g with their samples interleaved, so a burst of load
-// from other processes on a shared machine slows both alike, and returns
-// the median time of one call of each.
-func (t Timer) Pair(f, g func()) (df, dg time.Duration) {
+// from other processes on a shared machine slows both alike. It returns
+// the time of one call of each, sample by sample.
+func (t Timer) Pair(f, g func()) (fs, gs []time.Duration) {
 	nf, ng := t.calibrate(f), t.calibrate(g)
-	fs := make([]time.Duration, max(t.Samples, 1))
-	gs := make([]time.Duration, len(fs))
+	fs = make([]time.Duration, max(t.Samples, 1))
+	gs = make([]time.Duration, len(fs))
 	for s := range fs {
 		fs[s] = sample(f, nf)
 		gs[s] = sample(g, ng)
 	}
-	return median(fs), median(gs)
+	return fs, gs
+}
+
+// MedianRatio returns the median over samples of num[i]/den[i].
+func MedianRatio(num, den []float64) float64 {
+	r := make([]float64, len(num))
+	for i := range num {
+		r[i] = num[i] / den[i]
+	}
+	sort.Float64s(r)
+	return r[len(r)/2]
+}
+
+// Rates converts times per call into rates of work units per second,
+// divided by scale (1e9 for GFLOP/s or GB/s).
+func Rates(d []time.Duration, work, scale float64) []float64 {
+	r := make([]float64, len(d))
+	for i, v := range d {
+		r[i] = work / v.Seconds() / scale
+	}
+	return r
+}
+
+// Median returns the median of x.
+func Median(x []float64) float64 {
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// Best returns the largest element of x: on a shared machine, the rate
+// least disturbed by other processes.
+func Best(x []float64) float64 {
+	b := x[0]
+	for _, v := range x[1:] {
+		b = max(b, v)
+	}
+	return b
 }
 
 func sample(f func(), n int) time.Duration {
@@ -126,6 +169,25 @@ func withThreads(threads int, f func()) {
 		runtime.GOMAXPROCS(prev)
 	}()
 	f()
+}
+
+// NewPeakLoop returns a function running asm.FMALoop for tier on threads
+// goroutines at once, and the floating-point operations of one call.
+func NewPeakLoop(tier asm.Tier, threads int) (f func(), flops float64) {
+	const iters = 1 << 16
+	flops = float64(threads) * float64(asm.FMALoop(tier, 1)) * iters
+	return func() {
+		done := make(chan struct{}, threads)
+		for g := 0; g < threads; g++ {
+			go func() {
+				asm.FMALoop(tier, iters)
+				done <- struct{}{}
+			}()
+		}
+		for g := 0; g < threads; g++ {
+			<-done
+		}
+	}, flops
 }
 
 // PeakGFLOPS measures the FMA throughput of tier t, in GFLOP/s, with

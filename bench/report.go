@@ -51,13 +51,16 @@ type Report struct {
 
 // SgemmResult is one SGEMM row of the report.
 type SgemmResult struct {
-	Shape        string  `json:"shape"` // M×K×N
-	M            int     `json:"m"`
-	K            int     `json:"k"`
-	N            int     `json:"n"`
-	Threads      int     `json:"threads"`
-	GFLOPS       float64 `json:"gflops"`
-	PctPeak      float64 `json:"pct_peak"` // of the FMA peak at this thread count
+	Shape      string  `json:"shape"` // M×K×N
+	M          int     `json:"m"`
+	K          int     `json:"k"`
+	N          int     `json:"n"`
+	Threads    int     `json:"threads"`
+	GFLOPS     float64 `json:"gflops"`      // median of the samples
+	BestGFLOPS float64 `json:"best_gflops"` // fastest sample
+	// PctPeak is the median, over samples, of GFLOP/s as a share of the
+	// FMA peak on as many cores timed right after.
+	PctPeak      float64 `json:"pct_peak"`
 	GonumGFLOPS  float64 `json:"gonum_gflops,omitempty"`
 	SpeedupGonum float64 `json:"speedup_vs_gonum,omitempty"`
 }
@@ -123,24 +126,7 @@ func Run(opt Options) *Report {
 	for _, s := range shapes {
 		for _, th := range threads {
 			say("sgemm %v, %d threads", s, th)
-			r := SgemmResult{Shape: s.String(), M: s.M, K: s.K, N: s.N, Threads: th}
-			r.GFLOPS = GFLOPS(t, s, th, HeedSgemm(s))
-			if p := rep.PeakGFLOPSByThreads[th]; p > 0 {
-				r.PctPeak = 100 * r.GFLOPS / p
-			}
-			if opt.Gonum {
-				// gonum takes seconds per call on the largest shapes,
-				// so it gets fewer samples there.
-				gt := t
-				if s.Flops() > 4e9 {
-					gt = Timer{MinSample: t.MinSample, Samples: min(t.Samples, 3)}
-				}
-				r.GonumGFLOPS = GFLOPS(gt, s, th, GonumSgemm(s))
-				if r.GonumGFLOPS > 0 {
-					r.SpeedupGonum = r.GFLOPS / r.GonumGFLOPS
-				}
-			}
-			rep.Sgemm = append(rep.Sgemm, r)
+			rep.Sgemm = append(rep.Sgemm, measureSgemm(t, s, th, opt.Gonum))
 		}
 	}
 
@@ -149,11 +135,44 @@ func Run(opt Options) *Report {
 	for _, st := range Streams {
 		say("%s on %d MiB inputs", st.Name, streamBytes>>20)
 		dk, dc := t.Pair(st.New(n), cp)
-		gb := st.Bytes(n) / dk.Seconds() / 1e9
-		copyGB := 2 * float64(streamBytes) / dc.Seconds() / 1e9
-		rep.Streams = append(rep.Streams, StreamResult{Kernel: st.Name, Bytes: streamBytes, GBps: gb, CopyGBps: copyGB, PctCopy: 100 * gb / copyGB})
+		kr := Rates(dk, st.Bytes(n), 1e9)
+		cr := Rates(dc, 2*float64(streamBytes), 1e9)
+		rep.Streams = append(rep.Streams, StreamResult{
+			Kernel: st.Name, Bytes: streamBytes, GBps: Median(kr), CopyGBps: Median(cr),
+			PctCopy: 100 * MedianRatio(kr, cr),
+		})
 	}
 	return rep
+}
+
+// measureSgemm times Heed's Sgemm on s with th threads, its samples
+// interleaved with FMA-peak samples on as many cores, and gonum's on the
+// same shape when withGonum is set.
+func measureSgemm(t Timer, s Shape, th int, withGonum bool) SgemmResult {
+	r := SgemmResult{Shape: s.String(), M: s.M, K: s.K, N: s.N, Threads: th}
+	peak, peakFlops := NewPeakLoop(asm.CurrentTier(), th)
+	var ds, dp []time.Duration
+	withThreads(th, func() { ds, dp = t.Pair(HeedSgemm(s), peak) })
+	rates := Rates(ds, s.Flops(), 1e9)
+	r.GFLOPS, r.BestGFLOPS = Median(rates), Best(rates)
+	if peakFlops > 0 {
+		r.PctPeak = 100 * MedianRatio(rates, Rates(dp, peakFlops, 1e9))
+	}
+	if !withGonum {
+		return r
+	}
+	// gonum takes seconds per call on the largest shapes, so it gets
+	// fewer samples there.
+	gt := t
+	if s.Flops() > 4e9 {
+		gt.Samples = min(t.Samples, 3)
+	}
+	var dg []time.Duration
+	withThreads(th, func() { dg = gt.Times(GonumSgemm(s)) })
+	g := Rates(dg, s.Flops(), 1e9)
+	r.GonumGFLOPS = Median(g)
+	r.SpeedupGonum = r.GFLOPS / r.GonumGFLOPS
+	return r
 }
 
 // WriteTable prints the report as aligned text tables.
@@ -176,13 +195,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "\ncopy bandwidth: %.1f GB/s\n\n", r.CopyGBps)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "SGEMM M×K×N\tthreads\tGFLOP/s\t% of peak\tgonum GFLOP/s\t× gonum\t")
+	fmt.Fprintln(tw, "SGEMM M×K×N\tthreads\tGFLOP/s\tbest\t% of peak\tgonum GFLOP/s\t× gonum\t")
 	for _, s := range r.Sgemm {
 		gonum, ratio := "-", "-"
 		if s.GonumGFLOPS > 0 {
 			gonum, ratio = fmt.Sprintf("%.1f", s.GonumGFLOPS), fmt.Sprintf("%.1f", s.SpeedupGonum)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.0f%%\t%s\t%s\t\n", s.Shape, s.Threads, s.GFLOPS, s.PctPeak, gonum, ratio)
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.0f%%\t%s\t%s\t\n", s.Shape, s.Threads, s.GFLOPS, s.BestGFLOPS, s.PctPeak, gonum, ratio)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
