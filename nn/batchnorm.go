@@ -9,8 +9,8 @@ import (
 )
 
 // BatchNorm normalises each channel (axis 1) of its input over the batch
-// and every axis after the channel, then scales and shifts it by the
-// learned "weight" (γ, initially 1) and "bias" (β, initially 0), as
+// and every axis after the channel. It then scales and shifts the result by
+// the learned "weight" (γ, initially 1) and "bias" (β, initially 0), as
 // PyTorch's BatchNorm1d and BatchNorm2d do.
 //
 // In training mode it normalises with the statistics of the batch and
@@ -110,8 +110,9 @@ func (b *BatchNorm) String() string {
 
 var batchNormOp = autodiff.NewOp("BatchNorm", batchNormBackward)
 
-// batchNormSaved is what the backward pass needs: the normalised input and
-// each channel's 1/√(var + eps), and whether batch statistics were used.
+// batchNormSaved is the backward state of a BatchNorm: the normalised
+// input, each channel's 1/√(var + eps), and whether batch statistics were
+// used.
 type batchNormSaved struct {
 	xhat     []float32
 	invStd   []float32

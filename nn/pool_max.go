@@ -115,7 +115,7 @@ func maxPoolPlane(g *poolGeom, src, dst []float32, idx []int32) {
 // with conditional moves.
 //
 // NOTE: a window whose maximum is zero outputs +0 even when −0 comes first,
-// where maxPoolPlane and PyTorch output the first; the gradient still goes
+// where maxPoolPlane and PyTorch output the first. The gradient still goes
 // to the first.
 func maxPool2x2(g *poolGeom, src, dst []float32, idx []int32) {
 	for oh := range g.oh {
