@@ -280,3 +280,25 @@ func TestNewModelRejectsBadTasks(t *testing.T) {
 		t.Errorf("missing tower: error %v", err)
 	}
 }
+
+func TestFitWritesCheckpoint(t *testing.T) {
+	path := t.TempDir() + "/toy.ckpt"
+	m := toyModel(1)
+	_, err := Fit(m, SharedData(toySet(128, 1), "a", "b"), FitConfig{
+		Epochs: 2, BatchSize: 32, Seed: 1, CheckpointPath: path,
+		Optimizer: optim.NewAdam(nn.Values(m.Params()), 1e-2),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	fresh := toyModel(2)
+	if err := nn.LoadCheckpoint(path, State(fresh)); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range State(m) {
+		if !tensor.Equal(p.Value.Data(), State(fresh)[i].Value.Data()) {
+			t.Errorf("%s differs after loading the checkpoint", p.Name)
+		}
+	}
+}

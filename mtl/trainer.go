@@ -63,6 +63,9 @@ type FitConfig struct {
 	DropLast bool
 	// Seed drives the validation split and the shuffling of every epoch.
 	Seed int64
+	// CheckpointPath, when set, receives the model's State after every
+	// epoch, written atomically with nn.SaveCheckpoint.
+	CheckpointPath string
 	// Progress receives one summary line per epoch and, when it is a
 	// terminal, a progress bar with an ETA while an epoch runs; nil prints
 	// nothing.
@@ -272,6 +275,11 @@ func Fit(m Model, data Data, cfg FitConfig) (*History, error) {
 		}
 		secs := time.Since(start).Seconds()
 		hist.EpochSeconds = append(hist.EpochSeconds, secs)
+		if cfg.CheckpointPath != "" {
+			if err := nn.SaveCheckpoint(cfg.CheckpointPath, State(m)); err != nil {
+				return hist, fmt.Errorf("mtl.Fit: epoch %d: %w", epoch+1, err)
+			}
+		}
 		if cfg.Progress != nil {
 			fmt.Fprintf(cfg.Progress, "epoch %d/%d  %.1fs  %s\n", epoch+1, cfg.Epochs, secs, summary(hist))
 		}
