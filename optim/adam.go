@@ -3,7 +3,6 @@ package optim
 import (
 	"math"
 
-	"github.com/heed-ml/heed/asm"
 	"github.com/heed-ml/heed/autodiff"
 )
 
@@ -30,9 +29,8 @@ type Adam struct {
 	weightDecay float64
 	decoupled   bool
 
-	// m and v are the first and second moment of each parameter, t its
-	// number of updates, and scratch a work buffer of its size. All start
-	// on the parameter's first update.
+	// m and v are the first and second moment of each parameter and t its
+	// number of updates. m and v start on the parameter's first update.
 	m, v, scratch [][]float32
 	t             []int
 }
@@ -73,7 +71,6 @@ func newAdam(ctor string, params []*autodiff.Value, lr, weightDecay float64, dec
 		decoupled:   decoupled,
 		m:           make([][]float32, len(params)),
 		v:           make([][]float32, len(params)),
-		scratch:     make([][]float32, len(params)),
 		t:           make([]int, len(params)),
 	}
 }
@@ -89,63 +86,37 @@ func (a *Adam) Step() {
 		if a.m[i] == nil {
 			a.m[i] = make([]float32, len(pd))
 			a.v[i] = make([]float32, len(pd))
-			a.scratch[i] = make([]float32, len(pd))
 		}
 		a.t[i]++
 
-		if a.decoupled && a.weightDecay != 0 {
-			asm.ScalUnitary(float32(1-a.lr*a.weightDecay), pd)
-		}
+		// AdamW's shrink factor 1−lr·λ is folded into the update loop;
+		// multiplying by exactly 1 leaves plain Adam's p unchanged.
+		decay := float32(1)
 		l2 := float32(0)
-		if !a.decoupled {
+		if a.decoupled {
+			decay = float32(1 - a.lr*a.weightDecay)
+		} else {
 			l2 = float32(a.weightDecay)
 		}
 
 		// The bias corrections are computed in float64, as PyTorch does
 		// with Python floats, and only the per-element work is float32.
 		t := float64(a.t[i])
-		stepSize := float32(a.lr / (1 - math.Pow(a.beta1, t)))
-		// Multiplying by 1/√(1−β2ᵗ), where PyTorch divides by √(1−β2ᵗ),
-		// saves one division per element; the results differ by at most
-		// an ulp or so.
-		invSqrtCorr2 := float32(1 / math.Sqrt(1-math.Pow(a.beta2, t)))
-		a.update(pd, gt.Contiguous().Data(), a.m[i], a.v[i], a.scratch[i], l2, stepSize, invSqrtCorr2)
+		h := adamStep{
+			// 1−β in float64 first: float32(0.999) is not 0.999, and
+			// subtracting it from 1 in float32 would make 1−β2 wrong in
+			// the fifth digit.
+			beta1: float32(a.beta1), oneMinusBeta1: float32(1 - a.beta1),
+			beta2: float32(a.beta2), oneMinusBeta2: float32(1 - a.beta2),
+			eps: float32(a.eps), decay: decay, l2: l2,
+			stepSize: float32(a.lr / (1 - math.Pow(a.beta1, t))),
+			// Multiplying by 1/√(1−β2ᵗ), where PyTorch divides by
+			// √(1−β2ᵗ), saves one division per element; the results
+			// differ by at most an ulp or so.
+			invSqrtCorr2: float32(1 / math.Sqrt(1-math.Pow(a.beta2, t))),
+		}
+		h.update(pd, gt.Contiguous().Data(), a.m[i], a.v[i])
 	}
-}
-
-// update applies one Adam step to p. Every pass but one runs in an asm
-// kernel; only the square root, which has no kernel, is a plain loop.
-// On 101 770 parameters (AVX-512 tier, 2-core Xeon, noisy shared machine)
-// it was about 20 % faster than one fused scalar loop, which is bound by
-// its square root and division.
-//
-// NOTE: the square-root loop is still scalar and takes most of the time; an
-// asm square-root kernel would vectorize it.
-func (a *Adam) update(p, g, m, v, scratch []float32, l2, stepSize, invSqrtCorr2 float32) {
-	// 1−β in float64 first: float32(0.999) is not 0.999, and subtracting
-	// it from 1 in float32 would make 1−β2 wrong in the fifth digit.
-	b1, c1 := float32(a.beta1), float32(1-a.beta1)
-	b2, c2 := float32(a.beta2), float32(1-a.beta2)
-	eps := float32(a.eps)
-
-	// scratch = g + λ·p, the gradient with L2 decay, then g².
-	copy(scratch, g)
-	if l2 != 0 {
-		asm.AxpyUnitary(l2, p, scratch)
-	}
-	asm.ScalUnitary(b1, m)
-	asm.AxpyUnitary(c1, scratch, m)
-	asm.MulTo(scratch, scratch, scratch)
-	asm.ScalUnitary(b2, v)
-	asm.AxpyUnitary(c2, scratch, v)
-
-	// scratch = √v/√(1−β2ᵗ) + ε, then m divided by it.
-	scratch = scratch[:len(v)]
-	for j, vj := range v {
-		scratch[j] = float32(math.Sqrt(float64(vj)))*invSqrtCorr2 + eps
-	}
-	asm.DivTo(scratch, m, scratch)
-	asm.AxpyUnitary(-stepSize, scratch, p)
 }
 
 // ZeroGrad sets every parameter's gradient to zero.
