@@ -173,11 +173,15 @@ func (d *gemmData) checkAll(t *testing.T, r *rand.Rand, out []float32, samples i
 }
 
 func randomGemmCase(r *rand.Rand, transA, transB bool) gemmCase {
+	largest := 300
+	if raceEnabled {
+		largest = 100
+	}
 	dim := func() int {
 		if r.IntN(3) == 0 {
 			return r.IntN(20)
 		}
-		return r.IntN(301)
+		return r.IntN(largest + 1)
 	}
 	c := gemmCase{transA: transA, transB: transB, m: dim(), n: dim(), k: dim()}
 	pad := func(cols int) int {
@@ -246,6 +250,9 @@ func TestSgemmNNAndSquareShapes(t *testing.T) {
 			if (testing.Short() || raceEnabled) && work > 1<<27 {
 				continue
 			}
+			if raceEnabled && (work > 1<<24 || tier == TierGeneric) {
+				continue // the race detector slows these loops about tenfold
+			}
 			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 				if tr != [2]bool{} && work > 1<<27 {
 					continue // transposed packing is checked on the smaller shapes
@@ -277,6 +284,9 @@ func TestSgemmThreadsSameBits(t *testing.T) {
 	shapes := []gemmCase{
 		{m: 257, n: 300, k: 129}, {m: 32, n: 784, k: 128}, {m: 1000, n: 70, k: 40},
 		{m: 13, n: 1100, k: 300}, {transA: true, transB: true, m: 200, n: 150, k: 600},
+	}
+	if raceEnabled {
+		shapes = shapes[:2]
 	}
 	forEachTier(t, func(t *testing.T, tier Tier) {
 		for _, c := range shapes {
@@ -348,8 +358,12 @@ func TestSetThreads(t *testing.T) {
 func TestSgemmTileEdges(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	forEachTier(t, func(t *testing.T, tier Tier) {
-		for m := 1; m <= 25; m++ {
-			for n := 1; n <= 66; n++ {
+		maxM, maxN := 25, 66
+		if raceEnabled {
+			maxM, maxN = 13, 33
+		}
+		for m := 1; m <= maxM; m++ {
+			for n := 1; n <= maxN; n++ {
 				c := gemmCase{transA: n%3 == 0, transB: n%5 == 0, m: m, n: n, k: 1 + (m*n)%9, alpha: 1.5, beta: float32(n % 2)}
 				c.lda, c.ldb, c.ldc = c.k+1, c.n+2, c.n+3
 				if c.transA {
