@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/heed-ml/heed/asm"
 	"github.com/heed-ml/heed/autodiff"
 	"github.com/heed-ml/heed/tensor"
 )
@@ -110,15 +111,24 @@ func (b *BatchNorm) String() string {
 
 var batchNormOp = autodiff.NewOp("BatchNorm", batchNormBackward)
 
-// batchNormSaved is the backward state of a BatchNorm: the normalised
-// input, each channel's 1/√(var + eps), and whether batch statistics were
-// used.
+// batchNormSaved is the backward state of a BatchNorm: each channel's mean
+// and 1/√(var + eps), whether batch statistics were used, and, for small
+// planes only, the normalised input.
 type batchNormSaved struct {
-	xhat     []float32
+	xhat     []float32 // nil when the planes are long enough for batchNormPlanes
+	mean     []float32
 	invStd   []float32
 	training bool
 	c, inner int // channels, elements per channel per sample
 }
+
+// batchNormVectorMin is the plane size (elements per channel per sample)
+// from which BatchNorm works plane by plane with the vector kernels of asm,
+// recomputing x − mean in the backward pass instead of storing the
+// normalised input. Below it the per-call cost of those kernels outweighs
+// their speed, so short planes, such as BatchNorm1D's [batch, features],
+// take the scalar loops.
+const batchNormVectorMin = 32
 
 // Forward normalises x; see BatchNorm. It panics if x has the wrong rank
 // or channel count, or, in training mode, holds a single value per channel,
@@ -148,14 +158,27 @@ func (b *BatchNorm) Forward(x *autodiff.Value) *autodiff.Value {
 	beta := b.Bias.Data().Contiguous().Data()
 	y := tensor.Zeros(xs...)
 	yd := y.Data()
-	s := &batchNormSaved{xhat: make([]float32, len(xd)), invStd: make([]float32, c), training: b.training, c: c, inner: inner}
+	s := &batchNormSaved{mean: make([]float32, c), invStd: make([]float32, c), training: b.training, c: c, inner: inner}
+	vector := inner >= batchNormVectorMin
+	if !vector {
+		s.xhat = make([]float32, len(xd))
+	}
 	runMean, runVar := b.RunningMean.Data(), b.RunningVar.Data()
 
 	convParallel(c, convWorkers(c, len(xd)), func(_, lo, hi int) {
+		var tmp []float32
+		if vector {
+			tmp = make([]float32, inner)
+		}
 		for ch := lo; ch < hi; ch++ {
 			var mean, variance float64
-			if b.training {
+			switch {
+			case b.training && vector:
+				mean, variance = batchNormPlaneStats(xd, ch, n, c, inner, tmp)
+			case b.training:
 				mean, variance = batchNormStats(xd, ch, n, c, inner)
+			}
+			if b.training {
 				// Unbiased variance for the running estimate, biased for
 				// the normalisation, as PyTorch does.
 				unbiased := variance * float64(count) / float64(count-1)
@@ -166,7 +189,22 @@ func (b *BatchNorm) Forward(x *autodiff.Value) *autodiff.Value {
 			}
 			inv := 1 / math.Sqrt(variance+b.Eps)
 			s.invStd[ch] = float32(inv)
+			s.mean[ch] = float32(mean)
 			m32, inv32 := float32(mean), float32(inv)
+			if vector {
+				// y = (x − mean)·(γ·inv) + β, three passes over a plane
+				// that stays in L1. Subtracting first keeps the result
+				// accurate when the mean is large compared with the spread.
+				scale := gamma[ch] * inv32
+				for i := range n {
+					off := (i*c + ch) * inner
+					yp := yd[off : off+inner]
+					asm.SubScalarTo(yp, xd[off:off+inner], m32)
+					asm.MulScalarTo(yp, yp, scale)
+					asm.AddScalarTo(yp, yp, beta[ch])
+				}
+				continue
+			}
 			for i := range n {
 				off := (i*c + ch) * inner
 				for j := off; j < off+inner; j++ {
@@ -204,6 +242,26 @@ func batchNormStats(x []float32, ch, n, c, inner int) (mean, variance float64) {
 	return mean, sq / count
 }
 
+// batchNormPlaneStats is batchNormStats for long planes: each plane is
+// summed, then shifted by the mean into tmp and dotted with itself, by the
+// vector kernels in float32, and the plane results add up in float64.
+func batchNormPlaneStats(x []float32, ch, n, c, inner int, tmp []float32) (mean, variance float64) {
+	var sum float64
+	for i := range n {
+		off := (i*c + ch) * inner
+		sum += float64(asm.Sum(x[off : off+inner]))
+	}
+	count := float64(n * inner)
+	mean = sum / count
+	var sq float64
+	for i := range n {
+		off := (i*c + ch) * inner
+		asm.SubScalarTo(tmp, x[off:off+inner], float32(mean))
+		sq += float64(asm.DotUnitary(tmp, tmp))
+	}
+	return mean, sq / count
+}
+
 // With x̂ = (x − μ)·σ⁻¹ and y = γ·x̂ + β, over the m values of a channel:
 // ∂L/∂β = Σ g, ∂L/∂γ = Σ g·x̂, and in training mode, where μ and σ depend
 // on x, ∂L/∂x = γ·σ⁻¹/m · (m·g − Σ g − x̂·Σ g·x̂). In evaluation mode μ and
@@ -215,7 +273,10 @@ func batchNormBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tenso
 	gd := grad.Contiguous().Data()
 	gamma := weight.Data().Contiguous().Data()
 	c, inner := s.c, s.inner
-	n := len(gd) / (c * inner)
+	n := 0
+	if c*inner > 0 {
+		n = len(gd) / (c * inner)
+	}
 	m := float64(n * inner)
 
 	dgamma := tensor.Zeros(c)
@@ -229,6 +290,10 @@ func batchNormBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tenso
 	}
 
 	convParallel(c, convWorkers(c, len(gd)), func(_, lo, hi int) {
+		if s.xhat == nil {
+			batchNormPlanesBackward(s, lo, hi, n, x.Data().Contiguous().Data(), gd, gamma, dgd, dbd, dxd)
+			return
+		}
 		for ch := lo; ch < hi; ch++ {
 			var sumG, sumGX float64
 			for i := range n {
@@ -264,4 +329,44 @@ func batchNormBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tenso
 		}
 	})
 	return []*tensor.Tensor{dx, dgamma, dbeta}
+}
+
+// batchNormPlanesBackward is the backward pass for channels [lo, hi) when
+// the forward pass stored no normalised input. With t = x − μ rebuilt plane
+// by plane, Σ g·x̂ = σ⁻¹·Σ g·t, and in training mode
+// ∂L/∂x = γσ⁻¹·g − γσ⁻¹·mean(g) − γσ⁻²·mean(g·x̂)·t, three vector passes.
+// dxd is nil when the input needs no gradient.
+func batchNormPlanesBackward(s *batchNormSaved, lo, hi, n int, xd, gd, gamma, dgd, dbd, dxd []float32) {
+	c, inner := s.c, s.inner
+	m := float64(n * inner)
+	tmp := make([]float32, inner)
+	for ch := lo; ch < hi; ch++ {
+		mean, inv := s.mean[ch], s.invStd[ch]
+		var sumG, sumGT float64
+		for i := range n {
+			off := (i*c + ch) * inner
+			gp := gd[off : off+inner]
+			sumG += float64(asm.Sum(gp))
+			asm.SubScalarTo(tmp, xd[off:off+inner], mean)
+			sumGT += float64(asm.DotUnitary(gp, tmp))
+		}
+		sumGX := sumGT * float64(inv)
+		dbd[ch] = float32(sumG)
+		dgd[ch] = float32(sumGX)
+		if dxd == nil {
+			continue
+		}
+		scale := float32(float64(gamma[ch]) * float64(inv))
+		for i := range n {
+			off := (i*c + ch) * inner
+			dxp := dxd[off : off+inner]
+			asm.MulScalarTo(dxp, gd[off:off+inner], scale)
+			if !s.training {
+				continue
+			}
+			asm.SubScalarTo(tmp, xd[off:off+inner], mean)
+			asm.AxpyUnitary(float32(-float64(scale)*float64(inv)*sumGX/m), tmp, dxp)
+			asm.AddScalarTo(dxp, dxp, float32(-float64(scale)*sumG/m))
+		}
+	}
 }

@@ -52,28 +52,35 @@ func TestBatchNormRunningStatsAfterOneStep(t *testing.T) {
 }
 
 func TestBatchNorm2DNormalisesEachChannel(t *testing.T) {
-	bn := nn.NewBatchNorm2D(3)
-	bn.Weight.Data().CopyFrom(tensor.FromSlice([]float32{2, 1, 0.5}))
-	bn.Bias.Data().CopyFrom(tensor.FromSlice([]float32{1, 0, -1}))
-	x := convRandTensor(1, 4, 3, 5, 6)
-	y := bn.Forward(autodiff.Const(x)).Data()
-	for c := range 3 {
-		var sum, sq float64
-		for n := range 4 {
-			for i := range 5 {
-				for j := range 6 {
-					v := float64(y.At(n, c, i, j))
-					sum += v
-					sq += v * v
+	// 5×6 planes take the scalar loops, 6×7 the vector path. An offset of
+	// 1000 on the input checks that a large mean does not swamp the spread.
+	for _, hw := range [][2]int{{5, 6}, {6, 7}} {
+		for _, offset := range []float32{0, 1000} {
+			bn := nn.NewBatchNorm2D(3)
+			bn.Weight.Data().CopyFrom(tensor.FromSlice([]float32{2, 1, 0.5}))
+			bn.Bias.Data().CopyFrom(tensor.FromSlice([]float32{1, 0, -1}))
+			x := tensor.AddScalar(convRandTensor(1, 4, 3, hw[0], hw[1]), offset)
+			y := bn.Forward(autodiff.Const(x)).Data()
+			count := float64(4 * hw[0] * hw[1])
+			for c := range 3 {
+				var sum, sq float64
+				for n := range 4 {
+					for i := range hw[0] {
+						for j := range hw[1] {
+							v := float64(y.At(n, c, i, j))
+							sum += v
+							sq += v * v
+						}
+					}
+				}
+				m := sum / count
+				std := math.Sqrt(sq/count - m*m)
+				wantMean := []float64{1, 0, -1}[c]
+				wantStd := []float64{2, 1, 0.5}[c]
+				if math.Abs(m-wantMean) > 1e-3 || math.Abs(std-wantStd) > 1e-3 {
+					t.Errorf("%v planes, offset %v, channel %d: mean %v and std %v, want %v and %v", hw, offset, c, m, std, wantMean, wantStd)
 				}
 			}
-		}
-		m := sum / 120
-		variance := sq/120 - m*m
-		wantMean := []float64{1, 0, -1}[c]
-		wantStd := []float64{2, 1, 0.5}[c]
-		if math.Abs(m-wantMean) > 1e-4 || math.Abs(math.Sqrt(variance)-wantStd) > 1e-3 {
-			t.Errorf("channel %d: mean %v and std %v, want %v and %v", c, m, math.Sqrt(variance), wantMean, wantStd)
 		}
 	}
 }
@@ -89,6 +96,11 @@ func TestBatchNormGradCheck(t *testing.T) {
 		{"1-D with length", func() *nn.BatchNorm { return nn.NewBatchNorm1D(2) }, []int{3, 2, 4}, true},
 		{"2-D training", func() *nn.BatchNorm { return nn.NewBatchNorm2D(2) }, []int{2, 2, 3, 3}, true},
 		{"2-D evaluation", func() *nn.BatchNorm { return nn.NewBatchNorm2D(2) }, []int{2, 2, 3, 3}, false},
+		// Planes of 32 or more elements take the vector path, which
+		// recomputes x − mean in the backward pass.
+		{"2-D training long planes", func() *nn.BatchNorm { return nn.NewBatchNorm2D(2) }, []int{3, 2, 6, 6}, true},
+		{"2-D evaluation long planes", func() *nn.BatchNorm { return nn.NewBatchNorm2D(2) }, []int{2, 2, 4, 8}, false},
+		{"1-D long length", func() *nn.BatchNorm { return nn.NewBatchNorm1D(2) }, []int{2, 2, 40}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
