@@ -66,8 +66,9 @@ func softmaxCrossEntropyBackward(out *Value, g *tensor.Tensor) []*tensor.Tensor 
 	s := out.saved.(crossEntropySaved)
 	rows, classes := s.probs.Dim(0), s.probs.Dim(1)
 	scale := g.Item() / float32(max(rows, 1))
-	dx := s.probs.Clone()
+	dx := out.newGrad(rows, classes)
 	d := dx.Data()
+	copy(d, s.probs.Data())
 	for i, label := range s.labels {
 		d[i*classes+label] -= 1
 	}

@@ -57,33 +57,50 @@ func firstOr(s []int) int {
 }
 
 // For y = x·w + b with upstream gradient G: ∂L/∂x = G·wᵀ, ∂L/∂w = xᵀ·G and
-// ∂L/∂b = the column sums of G.
+// ∂L/∂b = the column sums of G. A weight or bias that is a leaf gets its
+// gradient added straight into its Grad (see leafGrad), through SGEMM's
+// beta for the weight.
 func linearBackward(out *Value, g *tensor.Tensor) []*tensor.Tensor {
 	x, w := out.inputs[0], out.inputs[1]
 	in, outDim := w.Shape()[0], w.Shape()[1]
 	rows := x.data.Size() / max(in, 1)
 	gd := g.Contiguous().Data()
-	wd := w.data.Contiguous().Data()
-	xd := x.data.Contiguous().Data()
 
 	grads := make([]*tensor.Tensor, len(out.inputs))
 	if x.requiresGrad {
-		dx := tensor.Zeros(x.Shape()...)
-		asm.Sgemm(false, true, rows, in, outDim, 1, gd, outDim, wd, outDim, 0, dx.Data(), in)
+		dx := out.newGrad(x.Shape()...)
+		asm.Sgemm(false, true, rows, in, outDim, 1, gd, outDim, w.data.Contiguous().Data(), outDim, 0, dx.Data(), in)
 		grads[0] = dx
 	}
 	if w.requiresGrad {
-		dw := tensor.Zeros(in, outDim)
-		asm.Sgemm(true, false, in, outDim, rows, 1, xd, in, gd, outDim, 0, dw.Data(), outDim)
-		grads[1] = dw
+		dw, beta, direct := leafGrad(w)
+		if !direct {
+			dw = out.newGrad(in, outDim)
+			beta = 0
+		}
+		xd := x.data.Contiguous().Data()
+		asm.Sgemm(true, false, in, outDim, rows, 1, xd, in, gd, outDim, beta, dw.Data(), outDim)
+		if !direct {
+			grads[1] = dw
+		}
 	}
 	if len(out.inputs) == 3 && out.inputs[2].requiresGrad {
-		db := tensor.Zeros(outDim)
+		b := out.inputs[2]
+		db, beta, direct := leafGrad(b)
+		if !direct {
+			db = out.newGrad(outDim)
+			beta = 0
+		}
 		dbd := db.Data()
+		if beta == 0 {
+			clear(dbd)
+		}
 		for r := 0; r < rows; r++ {
 			asm.AddTo(dbd, dbd, gd[r*outDim:(r+1)*outDim])
 		}
-		grads[2] = db
+		if !direct {
+			grads[2] = db
+		}
 	}
 	return grads
 }

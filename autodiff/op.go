@@ -3,7 +3,9 @@ package autodiff
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 
+	"github.com/heed-ml/heed/asm"
 	"github.com/heed-ml/heed/tensor"
 )
 
@@ -12,6 +14,10 @@ import (
 // input's shape; an entry may be nil for an input that gets no gradient
 // (Backward skips inputs that do not require one, so a rule may return nil
 // for them or compute them anyway).
+//
+// Backward may reuse grad and the returned tensors for later backward
+// passes once it returns, so a rule must not keep them, or views of them,
+// in saved state or anywhere else that outlives the call.
 type BackwardRule func(out *Value, grad *tensor.Tensor) []*tensor.Tensor
 
 // Op is a differentiable operation: a name for messages and its backward
@@ -71,15 +77,17 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 		return
 	}
 
-	order := topoOrder(v)
+	st := backwardStates.Get().(*backwardState)
+	order := st.topoOrder(v)
 
 	// Gradients of intermediate values live only for this call, so running
 	// Backward again starts clean and adds the same amounts to the leaves.
-	grads := map[*Value]*tensor.Tensor{v: grad}
+	// topoOrder cleared every pending gradient of the graph.
+	v.pending = grad
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
-		g := grads[n]
-		delete(grads, n)
+		g := n.pending
+		n.pending = nil
 		if g == nil {
 			continue
 		}
@@ -88,6 +96,7 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 			continue
 		}
 
+		n.backward = st
 		inGrads := n.op.Backward(n, g)
 		if len(inGrads) != len(n.inputs) {
 			panic(fmt.Sprintf("autodiff: backward rule of %s returned %d gradients for %d inputs", n.op.Name, len(inGrads), len(n.inputs)))
@@ -100,18 +109,24 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 			if !slices.Equal(ig.Shape(), in.Shape()) {
 				panic(fmt.Sprintf("autodiff: backward rule of %s returned gradient of shape %v for input %d of shape %v", n.op.Name, ig.Shape(), j, in.Shape()))
 			}
-			if prev, ok := grads[in]; ok {
-				// A fresh tensor, because prev may be shared with another
+			if prev := in.pending; prev != nil {
+				// A new buffer, because prev may be shared with another
 				// rule's result and must not change under it.
-				grads[in] = tensor.Add(prev, ig)
+				sum := n.newGrad(in.Shape()...)
+				asm.AddTo(sum.Data(), prev.Contiguous().Data(), ig.Contiguous().Data())
+				in.pending = sum
 			} else {
-				grads[in] = ig
+				in.pending = ig
 			}
 		}
+		n.backward = nil
 	}
+	st.release()
 }
 
-// accumulate adds g to a leaf's gradient, allocating it on first use.
+// accumulate adds g to a leaf's gradient, allocating it on first use. It
+// copies g rather than keeping it, because g may be a pooled buffer that
+// Backward reuses (see buffers.go).
 func (v *Value) accumulate(g *tensor.Tensor) {
 	if v.grad == nil {
 		v.grad = g.Clone()
@@ -120,30 +135,38 @@ func (v *Value) accumulate(g *tensor.Tensor) {
 	v.grad.AddInPlace(g)
 }
 
+// visitGeneration numbers topological sorts, so that a sort can mark the
+// values it has visited with its own number instead of building a set.
+var visitGeneration atomic.Uint64
+
 // topoOrder returns every value that requires a gradient and that v depends
-// on, inputs before the values computed from them. It walks iteratively so
-// deep graphs cannot overflow the stack.
-func topoOrder(v *Value) []*Value {
-	var order []*Value
-	visited := map[*Value]bool{v: true}
-	type frame struct {
-		n    *Value
-		next int
-	}
-	stack := []frame{{n: v}}
+// on, inputs before the values computed from them, and clears their pending
+// gradients. It walks iteratively so deep graphs cannot overflow the stack.
+//
+// NOTE: the visit marks live on the values, so two Backward calls that run
+// at the same time on graphs sharing a value race, as their additions into
+// a shared leaf's Grad always have.
+func (s *backwardState) topoOrder(v *Value) []*Value {
+	gen := visitGeneration.Add(1)
+	order := s.order[:0]
+	stack := append(s.stack[:0], topoFrame{n: v})
+	v.visited = gen
+	v.pending = nil
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		if top.next < len(top.n.inputs) {
 			in := top.n.inputs[top.next]
 			top.next++
-			if in.requiresGrad && !visited[in] {
-				visited[in] = true
-				stack = append(stack, frame{n: in})
+			if in.requiresGrad && in.visited != gen {
+				in.visited = gen
+				in.pending = nil
+				stack = append(stack, topoFrame{n: in})
 			}
 			continue
 		}
 		order = append(order, top.n)
 		stack = stack[:len(stack)-1]
 	}
+	s.order, s.stack = order, stack
 	return order
 }

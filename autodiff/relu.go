@@ -13,7 +13,7 @@ func ReLU(a *Value) *Value { return Apply(opReLU, tensor.ReLU(a.data), nil, a) }
 func reluBackward(out *Value, g *tensor.Tensor) []*tensor.Tensor {
 	x := out.inputs[0].data.Contiguous()
 	gc := g.Contiguous()
-	dx := tensor.ZerosLike(x)
+	dx := out.newGrad(x.Shape()...)
 	asm.ReluBackwardTo(dx.Data(), gc.Data(), x.Data())
 	return []*tensor.Tensor{dx}
 }

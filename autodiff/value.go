@@ -36,6 +36,13 @@ type Value struct {
 	// saved holds what the op's backward rule needs beyond the inputs and
 	// output, such as an axis or a mask.
 	saved any
+
+	// Bookkeeping of a running Backward call: the sort's visit mark, the
+	// gradient collected so far, and the call's state while this value's
+	// rule runs (see buffers.go).
+	visited  uint64
+	pending  *tensor.Tensor
+	backward *backwardState
 }
 
 // Param returns a leaf that requires a gradient, such as a layer's weight.

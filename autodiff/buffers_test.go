@@ -1,0 +1,159 @@
+package autodiff
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/heed-ml/heed/tensor"
+)
+
+// linearLoss builds mean(relu(x·w + b)·v), a small network whose backward
+// pass uses pooled buffers (ReLU, the loss) and direct leaf accumulation
+// (Linear).
+func linearLoss(x, w, b, v *Value) *Value {
+	return MeanAll(Mul(ReLU(Linear(x, w, b)), v))
+}
+
+func TestLinearLeafGradMatchesNonLeaf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	xt, wt, bt, vt := randT(rng, 4, 3), randT(rng, 3, 5), randT(rng, 5), randT(rng, 4, 5)
+
+	// Leaf weight: Linear adds into w.Grad directly.
+	w, b := Param(wt.Clone()), Param(bt.Clone())
+	linearLoss(Const(xt), w, b, Const(vt)).Backward()
+
+	// Non-leaf weight: the same values reach Linear through Reshape, so
+	// the gradients return through Backward's usual path.
+	w2, b2 := Param(wt.Clone()), Param(bt.Clone())
+	linearLoss(Const(xt), Reshape(w2, 3, 5), Reshape(b2, 5), Const(vt)).Backward()
+
+	assertClose(t, "weight grad", w.Grad(), w2.Grad())
+	assertClose(t, "bias grad", b.Grad(), b2.Grad())
+}
+
+func TestLinearLeafGradAccumulates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	x, w, b, v := Const(randT(rng, 4, 3)), Param(randT(rng, 3, 5)), Param(randT(rng, 5)), Const(randT(rng, 4, 5))
+	loss := linearLoss(x, w, b, v)
+	loss.Backward()
+	once := w.Grad().Clone()
+	onceBias := b.Grad().Clone()
+
+	loss.Backward()
+	assertClose(t, "weight grad after two Backward calls", w.Grad(), tensor.MulScalar(once, 2))
+	assertClose(t, "bias grad after two Backward calls", b.Grad(), tensor.MulScalar(onceBias, 2))
+
+	w.ZeroGrad()
+	b.ZeroGrad()
+	loss.Backward()
+	assertClose(t, "weight grad after ZeroGrad", w.Grad(), once)
+	assertClose(t, "bias grad after ZeroGrad", b.Grad(), onceBias)
+}
+
+func TestSharedLeafSumsBothLinears(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	xt, wt := randT(rng, 2, 3), randT(rng, 3, 3)
+	twice := func(x, w1, w2 *Value) *Value { return SumAll(Linear(Linear(x, w1, nil), w2, nil)) }
+
+	// w feeds two Linear ops, and both add into w.Grad directly.
+	w := Param(wt.Clone())
+	twice(Const(xt), w, w).Backward()
+
+	// Through Reshape both contributions return to Backward, which sums
+	// them before adding them to the leaf.
+	w2 := Param(wt.Clone())
+	twice(Const(xt), Reshape(w2, 3, 3), Reshape(w2, 3, 3)).Backward()
+	assertClose(t, "shared weight grad", w.Grad(), w2.Grad())
+
+	err := GradCheck(func(in []*Value) *Value { return twice(Const(xt), in[0], in[0]) }, []*tensor.Tensor{wt.Clone()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLeafGradsSurviveLaterBackward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	v := Const(randT(rng, 4, 5))
+	w, b := Param(randT(rng, 3, 5)), Param(randT(rng, 5))
+	x2 := Param(randT(rng, 4, 3))
+	loss := linearLoss(x2, w, b, v)
+	loss.Backward()
+	firstGrad := x2.Grad().Clone()
+
+	// More backward passes of the same shapes reuse the pooled buffers;
+	// the first graph's leaf gradient must not be one of them.
+	for range 5 {
+		x := Param(randT(rng, 4, 3))
+		linearLoss(x, Param(randT(rng, 3, 5)), Param(randT(rng, 5)), Const(randT(rng, 4, 5))).Backward()
+	}
+	if !slices.Equal(x2.Grad().Data(), firstGrad.Data()) {
+		t.Fatalf("input grad changed by later Backward calls:\n got %v\nwant %v", x2.Grad().Data(), firstGrad.Data())
+	}
+}
+
+func TestBackwardDeterministicWithPool(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	xt, wt, bt, vt := randT(rng, 8, 6), randT(rng, 6, 4), randT(rng, 4), randT(rng, 8, 4)
+	var grads [][]float32
+	for range 3 {
+		w := Param(wt.Clone())
+		linearLoss(Param(xt.Clone()), w, Param(bt.Clone()), Const(vt)).Backward()
+		grads = append(grads, slices.Clone(w.Grad().Data()))
+	}
+	for i := 1; i < len(grads); i++ {
+		if !slices.Equal(grads[i], grads[0]) {
+			t.Fatalf("run %d weight grad %v, run 0 %v: want identical bits", i, grads[i], grads[0])
+		}
+	}
+}
+
+func TestNewGradOutsideBackwardIsZero(t *testing.T) {
+	v := Param(tensor.Zeros(2, 3))
+	g := v.newGrad(2, 3)
+	if !slices.Equal(g.Shape(), []int{2, 3}) {
+		t.Fatalf("shape %v, want [2 3]", g.Shape())
+	}
+	for i, x := range g.Data() {
+		if x != 0 {
+			t.Fatalf("element %d = %v, want 0", i, x)
+		}
+	}
+}
+
+func TestBackwardStillCorrectAfterPanic(t *testing.T) {
+	bad := NewOp("Bad", func(out *Value, g *tensor.Tensor) []*tensor.Tensor {
+		panic("bad rule")
+	})
+	x := Param(tensor.FromSlice([]float32{1, 2}))
+	y := SumAll(Apply(bad, x.Data().Clone(), nil, x))
+	func() {
+		defer func() { _ = recover() }()
+		y.Backward()
+	}()
+
+	// A graph sharing x must start from clean pending gradients.
+	z := SumAll(MulScalar(x, 3))
+	z.Backward()
+	want := []float32{3, 3}
+	if !slices.Equal(x.Grad().Data(), want) {
+		t.Fatalf("grad %v, want %v", x.Grad().Data(), want)
+	}
+}
+
+func assertClose(t *testing.T, what string, got, want *tensor.Tensor) {
+	t.Helper()
+	if !slices.Equal(got.Shape(), want.Shape()) {
+		t.Fatalf("%s: shape %v, want %v", what, got.Shape(), want.Shape())
+	}
+	g, w := got.Contiguous().Data(), want.Contiguous().Data()
+	for i := range g {
+		d := g[i] - w[i]
+		if d < 0 {
+			d = -d
+		}
+		if d > 1e-5+1e-5*max(w[i], -w[i]) {
+			t.Fatalf("%s: element %d = %v, want %v", what, i, g[i], w[i])
+		}
+	}
+}
