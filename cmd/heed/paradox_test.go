@@ -118,6 +118,13 @@ func TestParadoxWritesResults(t *testing.T) {
 	if lines := strings.Count(string(csv), "\n"); lines != 4 {
 		t.Errorf("results.csv has %d lines, want a header and 3 runs", lines)
 	}
+	png, err := os.ReadFile(filepath.Join(out, "results.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("results.png does not start with the PNG signature")
+	}
 	left, _ := filepath.Glob(filepath.Join(out, ".*tmp*"))
 	if len(left) > 0 {
 		t.Errorf("temporary files left behind: %v", left)
