@@ -226,3 +226,24 @@ func TestLayerNormBadShapePanics(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+// Channels are split across workers for inputs of a million elements or
+// more; each channel is computed whole by one worker, so the split must
+// not change a single bit.
+func TestBatchNormParallelMatchesSerial(t *testing.T) {
+	xt := tensor.MulScalar(convRandTensor(1, 8, 16, 96, 96), 3)
+	gy := convRandTensor(2, 8, 16, 96, 96)
+	run := func() (y, dx, dgamma []float32) {
+		bn := nn.NewBatchNorm2D(16)
+		x := autodiff.Param(xt.Clone())
+		out := bn.Forward(x)
+		out.BackwardWith(gy)
+		return out.Data().Data(), x.Grad().Data(), bn.Weight.Grad().Data()
+	}
+	var y1, dx1, dg1, y2, dx2, dg2 []float32
+	poolWithProcs(1, func() { y1, dx1, dg1 = run() })
+	poolWithProcs(2, func() { y2, dx2, dg2 = run() })
+	if !slices.Equal(y1, y2) || !slices.Equal(dx1, dx2) || !slices.Equal(dg1, dg2) {
+		t.Error("results on two threads differ from one thread")
+	}
+}

@@ -3,6 +3,7 @@ package nn_test
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -361,5 +362,50 @@ func TestFlatten(t *testing.T) {
 	}
 	if msg := convPanicMessage(func() { f.Forward(autodiff.Const(tensor.Scalar(1))) }); !strings.Contains(msg, "nn.Flatten") {
 		t.Errorf("scalar input: panic %q, want one naming nn.Flatten", msg)
+	}
+}
+
+// poolWithProcs runs fn with GOMAXPROCS set to procs.
+func poolWithProcs(procs int, fn func()) {
+	prev := runtime.GOMAXPROCS(procs)
+	defer runtime.GOMAXPROCS(prev)
+	fn()
+}
+
+// Inputs of a million elements or more are split across workers; every
+// plane is independent, so the split must not change a single bit.
+func TestPoolingParallelMatchesSerial(t *testing.T) {
+	xt := convRandTensor(1, 4, 16, 130, 130)
+	gy := convRandTensor(2, 4, 16, 65, 65)
+	layers := map[string]func(x *autodiff.Value) *autodiff.Value{
+		"max 2x2": func(x *autodiff.Value) *autodiff.Value { return nn.MaxPool(x, nn.Pool2DSpec{Kernel: [2]int{2, 2}}) },
+		"max 3x3 s2": func(x *autodiff.Value) *autodiff.Value {
+			return nn.MaxPool(x, nn.Pool2DSpec{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
+		},
+		"avg 2x2": func(x *autodiff.Value) *autodiff.Value { return nn.AvgPool(x, nn.Pool2DSpec{Kernel: [2]int{2, 2}}) },
+	}
+	for name, f := range layers {
+		run := func() (y, dx []float32) {
+			x := autodiff.Param(xt.Clone())
+			out := f(x)
+			out.BackwardWith(gy)
+			return out.Data().Data(), x.Grad().Data()
+		}
+		var y1, dx1, y2, dx2 []float32
+		poolWithProcs(1, func() { y1, dx1 = run() })
+		poolWithProcs(2, func() { y2, dx2 = run() })
+		if !slices.Equal(y1, y2) || !slices.Equal(dx1, dx2) {
+			t.Errorf("%s: results on two threads differ from one thread", name)
+		}
+	}
+	wantY, wantDX, _, _ := poolRefMax(xt, nn.Pool2DSpec{Kernel: [2]int{2, 2}}, gy.Data())
+	x := autodiff.Param(xt.Clone())
+	var y *autodiff.Value
+	poolWithProcs(2, func() {
+		y = nn.MaxPool(x, nn.Pool2DSpec{Kernel: [2]int{2, 2}})
+		y.BackwardWith(gy)
+	})
+	if !slices.Equal(y.Data().Data(), wantY) || !slices.Equal(x.Grad().Data(), wantDX) {
+		t.Error("parallel max pooling differs from the reference")
 	}
 }
