@@ -67,8 +67,9 @@ type topoFrame struct {
 
 var backwardStates = sync.Pool{New: func() any { return new(backwardState) }}
 
-// release returns every buffer handed out during the call to the free lists and
-// clears the state's references so the pooled state pins no graph.
+// release returns every buffer handed out during the call to the free
+// lists and clears the state's references, so the state pins no graph
+// while it waits in its own pool.
 func (s *backwardState) release() {
 	for _, t := range s.pooled {
 		gradPool(t.Size()).Put(t)

@@ -15,7 +15,7 @@ import (
 // MLP, 784-128-10 with ReLU: forward, cross-entropy, Backward, Adam Step
 // and ZeroGrad, on random inputs.
 func BenchmarkMLPTrainStep(b *testing.B) {
-	for _, batch := range []int{32, 256} {
+	for _, batch := range []int{32, 128, 256} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			model := nn.NewSequential(

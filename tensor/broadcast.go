@@ -45,7 +45,7 @@ func (t *Tensor) BroadcastTo(shape ...int) *Tensor {
 	if !ok {
 		panic(fmt.Sprintf("tensor.BroadcastTo: cannot broadcast shape %v to %v", t.shape, shape))
 	}
-	return &Tensor{data: t.data, shape: slices.Clone(shape), strides: strides, offset: t.offset}
+	return newHeader(t.data, shape, strides, t.offset)
 }
 
 // broadcastStrides returns t's strides aligned to shape, with 0 on every axis

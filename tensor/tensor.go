@@ -23,6 +23,36 @@ type Tensor struct {
 	shape   []int
 	strides []int
 	offset  int
+
+	// dims backs shape and strides for tensors of rank up to inlineRank,
+	// so that creating such a tensor costs one allocation for the header
+	// instead of three. A training step creates dozens of small tensors.
+	dims [2 * inlineRank]int
+}
+
+// inlineRank is the largest rank whose shape and strides live in the
+// Tensor header itself.
+const inlineRank = 4
+
+// newHeader returns a tensor header over data with copies of shape and
+// strides; nil strides mean row-major order. The caller has checked that
+// the view fits in data.
+func newHeader(data []float32, shape, strides []int, offset int) *Tensor {
+	t := &Tensor{data: data, offset: offset}
+	rank := len(shape)
+	buf := t.dims[:]
+	if rank > inlineRank {
+		buf = make([]int, 2*rank)
+	}
+	t.shape = buf[:rank:rank]
+	t.strides = buf[rank : 2*rank : 2*rank]
+	copy(t.shape, shape)
+	if strides != nil {
+		copy(t.strides, strides)
+	} else {
+		setRowMajorStrides(t.strides, shape)
+	}
+	return t
 }
 
 // New returns a tensor of the given shape that uses data as its row-major
@@ -33,7 +63,7 @@ func New(shape []int, data []float32) *Tensor {
 	if len(data) != n {
 		panic(fmt.Sprintf("tensor.New: shape %v needs %d elements, data has %d", shape, n, len(data)))
 	}
-	return &Tensor{data: data, shape: slices.Clone(shape), strides: rowMajorStrides(shape)}
+	return newHeader(data, shape, nil, 0)
 }
 
 // Zeros returns a new tensor of the given shape filled with zeros.
@@ -250,7 +280,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		panic(fmt.Sprintf("tensor.Reshape: cannot reshape %v (%d elements) to %v (%d elements)", t.shape, n, shape, product(shape)))
 	}
 	src := t.Contiguous()
-	return &Tensor{data: src.data, shape: shape, strides: rowMajorStrides(shape), offset: src.offset}
+	return newHeader(src.data, shape, nil, src.offset)
 }
 
 // Permute returns a view whose axis i is axis axes[i] of t.
@@ -270,7 +300,7 @@ func (t *Tensor) Permute(axes ...int) *Tensor {
 		shape[i] = t.shape[a]
 		strides[i] = t.strides[a]
 	}
-	return &Tensor{data: t.data, shape: shape, strides: strides, offset: t.offset}
+	return newHeader(t.data, shape, strides, t.offset)
 }
 
 // Transpose returns a view with axes a and b swapped.
@@ -300,7 +330,7 @@ func (t *Tensor) Slice(axis, start, end int) *Tensor {
 	}
 	shape := slices.Clone(t.shape)
 	shape[axis] = end - start
-	return &Tensor{data: t.data, shape: shape, strides: slices.Clone(t.strides), offset: t.offset + start*t.strides[axis]}
+	return newHeader(t.data, shape, t.strides, t.offset+start*t.strides[axis])
 }
 
 // normAxis converts a possibly negative axis to its index, panicking with op
@@ -335,12 +365,10 @@ func product(shape []int) int {
 	return n
 }
 
-func rowMajorStrides(shape []int) []int {
-	strides := make([]int, len(shape))
+func setRowMajorStrides(strides, shape []int) {
 	s := 1
 	for i := len(shape) - 1; i >= 0; i-- {
 		strides[i] = s
 		s *= shape[i]
 	}
-	return strides
 }
