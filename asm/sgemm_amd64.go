@@ -11,7 +11,7 @@ type sgemmKernel func(k int, a *float32, lda int, b *float32, ldb int, c *float3
 // gemmArch describes one tier's micro-kernels.
 type gemmArch struct {
 	width   int              // float32 lanes per vector
-	mr      int              // most rows per micro-kernel call
+	mr      int              // maximum rows per micro-kernel call
 	kernels [][3]sgemmKernel // kernels[rows][vectors]
 }
 
