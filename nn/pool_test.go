@@ -168,19 +168,45 @@ func TestMaxPoolTieGoesToFirst(t *testing.T) {
 func TestMaxPoolSpecialValues(t *testing.T) {
 	inf := float32(math.Inf(1))
 	nan := float32(math.NaN())
-	x := tensor.New([]int{1, 1, 2, 6}, []float32{
-		-inf, -inf, 1, nan, -nan, -5,
-		-inf, -inf, inf, 2, -inf, -7,
+	// Five 2×2 windows and, in ceil mode, a sixth of one column: all −∞;
+	// NaN in the top right; a negative NaN first; +∞ and −∞ without NaN;
+	// NaN in the bottom right; a partial window.
+	x := tensor.New([]int{1, 1, 2, 11}, []float32{
+		-inf, -inf, 1, nan, -nan, -5, inf, -inf, 1, 2, 0,
+		-inf, -inf, inf, 2, -inf, -7, 5, -inf, 3, nan, -1,
 	})
-	y := nn.MaxPool(autodiff.Const(x), nn.Pool2DSpec{Kernel: [2]int{2, 2}}).Data().Data()
-	if y[0] != float32(math.Inf(-1)) {
-		t.Errorf("all −∞ window: %v, want −Inf", y[0])
+	wantNaN := []bool{false, true, true, false, true, false}
+	wantValue := []float32{-inf, 0, 0, inf, 0, 0}
+	wantWinner := [][2]int{{0, 0}, {0, 3}, {0, 4}, {0, 6}, {1, 9}, {0, 10}}
+	specs := map[string]nn.Pool2DSpec{
+		"unrolled 2x2": {Kernel: [2]int{2, 2}},
+		"general":      {Kernel: [2]int{2, 2}, CeilMode: true},
 	}
-	if !math.IsNaN(float64(y[1])) {
-		t.Errorf("window with NaN and +∞: %v, want NaN", y[1])
-	}
-	if !math.IsNaN(float64(y[2])) {
-		t.Errorf("window with a negative NaN: %v, want NaN", y[2])
+	for name, spec := range specs {
+		for _, grad := range []bool{false, true} {
+			xv := autodiff.Const(x)
+			if grad {
+				xv = autodiff.Param(x.Clone())
+			}
+			y := nn.MaxPool(xv, spec)
+			yd := y.Data().Data()
+			for w, v := range yd {
+				if got := math.IsNaN(float64(v)); got != wantNaN[w] || (!got && v != wantValue[w]) {
+					t.Errorf("%s, gradient %v, window %d: %v, want NaN %v or value %v", name, grad, w, v, wantNaN[w], wantValue[w])
+				}
+			}
+			if !grad {
+				continue
+			}
+			y.BackwardWith(tensor.Ones(y.Shape()...))
+			dx := xv.Grad()
+			for w := range yd {
+				r, c := wantWinner[w][0], wantWinner[w][1]
+				if dx.At(0, 0, r, c) != 1 {
+					t.Errorf("%s, window %d: gradient did not reach the winner at (%d, %d): %v", name, w, r, c, dx.Data())
+				}
+			}
+		}
 	}
 }
 
