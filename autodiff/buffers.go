@@ -113,10 +113,13 @@ func (out *Value) newGrad(shape ...int) *tensor.Tensor {
 
 // leafGrad returns the Grad buffer of in, creating it if needed, when in is
 // a leaf that requires a gradient, so that a backward rule can add its
-// contribution there directly and return nil for in. beta is 1 when the
-// buffer already holds accumulated gradient and 0 when it was just
-// created, for a kernel that computes dst = x + beta·dst. ok is false for
-// every other value; the rule then returns the gradient as usual.
+// contribution there directly and return nil for in. ok is false for every
+// other value, and the rule then returns the gradient as usual.
+//
+// beta is 1 when the buffer holds accumulated gradient, for a kernel that
+// computes dst = x + beta·dst. beta is 0 when the buffer is new or was
+// zeroed by ZeroGrad: its contents are then arbitrary and the rule must
+// overwrite every element.
 //
 // Adding straight into Grad gives the same sum as returning the gradient,
 // but when a leaf feeds several ops the contributions are added in a
@@ -127,6 +130,10 @@ func leafGrad(in *Value) (grad *tensor.Tensor, beta float32, ok bool) {
 	}
 	if in.grad == nil {
 		in.grad = tensor.ZerosLike(in.data)
+		return in.grad, 0, true
+	}
+	if in.gradZeroed {
+		in.gradZeroed = false
 		return in.grad, 0, true
 	}
 	return in.grad, 1, true

@@ -157,3 +157,33 @@ func assertClose(t *testing.T, what string, got, want *tensor.Tensor) {
 		}
 	}
 }
+
+func TestZeroGradThenGradIsZero(t *testing.T) {
+	x := Param(tensor.FromSlice([]float32{1, 2}))
+	SumAll(MulScalar(x, 3)).Backward()
+	x.ZeroGrad()
+	x.ZeroGrad()
+	if !slices.Equal(x.Grad().Data(), []float32{0, 0}) {
+		t.Fatalf("grad after ZeroGrad %v, want [0 0]", x.Grad().Data())
+	}
+}
+
+func TestZeroGradThenBackwardOverwrites(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	x, v := Param(randT(rng, 4, 3)), Const(randT(rng, 4, 5))
+	w, b := Param(randT(rng, 3, 5)), Param(randT(rng, 5))
+	loss := linearLoss(x, w, b, v)
+	loss.Backward()
+	want := map[string]*tensor.Tensor{"x": x.Grad().Clone(), "w": w.Grad().Clone(), "b": b.Grad().Clone()}
+
+	// Linear overwrites w and b through leafGrad; x goes through
+	// accumulate. Neither may add to the stale values.
+	loss.Backward()
+	for _, p := range []*Value{x, w, b} {
+		p.ZeroGrad()
+	}
+	loss.Backward()
+	assertClose(t, "x grad", x.Grad(), want["x"])
+	assertClose(t, "w grad", w.Grad(), want["w"])
+	assertClose(t, "b grad", b.Grad(), want["b"])
+}

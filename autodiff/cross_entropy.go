@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/heed-ml/heed/asm"
 	"github.com/heed-ml/heed/tensor"
 )
 
@@ -23,37 +24,49 @@ func SoftmaxCrossEntropy(logits *Value, labels []int) *Value {
 	rows, classes := shape[0], shape[1]
 	x := logits.data.Contiguous().Data()
 
-	// probs keeps softmax(x) for the backward pass.
+	// probs keeps softmax(x) for the backward pass. It first receives each
+	// row shifted by its maximum, so that one vectorized exp covers the
+	// whole batch. The row sums are then accumulated in float64.
 	probs := tensor.Zeros(rows, classes)
 	p := probs.Data()
-	var total float64
 	for i := 0; i < rows; i++ {
-		label := labels[i]
-		if label < 0 || label >= classes {
+		if label := labels[i]; label < 0 || label >= classes {
 			panic(fmt.Sprintf("autodiff.SoftmaxCrossEntropy: label %d at row %d outside [0, %d)", label, i, classes))
 		}
 		row := x[i*classes : (i+1)*classes]
-		m := row[0]
-		for _, v := range row {
-			if v > m || v != v {
-				m = v
-			}
-		}
-		var s float64
+		m := rowMax(row)
 		for j, v := range row {
-			e := math.Exp(float64(v - m))
-			p[i*classes+j] = float32(e)
-			s += e
+			p[i*classes+j] = v - m
 		}
-		lse := float64(m) + math.Log(s)
-		total += lse - float64(row[label])
-		inv := float32(1 / s)
-		for j := range row {
-			p[i*classes+j] *= inv
+	}
+	asm.ExpTo(p, p)
+
+	var total float64
+	for i := 0; i < rows; i++ {
+		row := x[i*classes : (i+1)*classes]
+		prow := p[i*classes : (i+1)*classes]
+		var s float64
+		for _, e := range prow {
+			s += float64(e)
 		}
+		lse := float64(rowMax(row)) + math.Log(s)
+		total += lse - float64(row[labels[i]])
+		asm.ScalUnitary(float32(1/s), prow)
 	}
 	loss := tensor.Scalar(float32(total / float64(max(rows, 1))))
 	return Apply(opSoftmaxCrossEntropy, loss, crossEntropySaved{probs, labels}, logits)
+}
+
+// rowMax returns the largest element of row, or NaN if row contains one, so
+// that a NaN logit gives a NaN loss instead of being skipped.
+func rowMax(row []float32) float32 {
+	m := row[0]
+	for _, v := range row {
+		if v > m || v != v {
+			m = v
+		}
+	}
+	return m
 }
 
 type crossEntropySaved struct {

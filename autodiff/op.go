@@ -128,11 +128,15 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 // copies g rather than keeping it, because g may be a pooled buffer that
 // Backward reuses (see buffers.go).
 func (v *Value) accumulate(g *tensor.Tensor) {
-	if v.grad == nil {
+	switch {
+	case v.grad == nil:
 		v.grad = g.Clone()
-		return
+	case v.gradZeroed:
+		v.grad.CopyFrom(g)
+		v.gradZeroed = false
+	default:
+		v.grad.AddInPlace(g)
 	}
-	v.grad.AddInPlace(g)
 }
 
 // visitGeneration numbers topological sorts, so that a sort can mark the

@@ -30,6 +30,8 @@ type Value struct {
 	data         *tensor.Tensor
 	grad         *tensor.Tensor
 	requiresGrad bool
+	// gradZeroed marks grad as zero: ZeroGrad clears the buffer lazily.
+	gradZeroed bool
 
 	op     *Op
 	inputs []*Value
@@ -68,15 +70,28 @@ func (v *Value) Item() float32 { return v.data.Item() }
 
 // Grad returns the gradient accumulated by Backward, or nil if none has
 // reached this value. Only leaves that require a gradient keep one.
-func (v *Value) Grad() *tensor.Tensor { return v.grad }
+func (v *Value) Grad() *tensor.Tensor {
+	if v.gradZeroed {
+		v.grad.Fill(0)
+		v.gradZeroed = false
+	}
+	return v.grad
+}
 
 // RequiresGrad reports whether gradients flow into this value.
 func (v *Value) RequiresGrad() bool { return v.requiresGrad }
 
 // ZeroGrad sets the accumulated gradient to zero, keeping its buffer.
+//
+// The buffer is cleared lazily: the next Backward overwrites it instead of
+// adding to it, and Grad fills it with zeros if it is called first. This
+// saves a pass over every weight per training step.
+//
+// NOTE: a tensor obtained from Grad before ZeroGrad keeps showing the old
+// gradient until Grad is called again or Backward overwrites it.
 func (v *Value) ZeroGrad() {
 	if v.grad != nil {
-		v.grad.Fill(0)
+		v.gradZeroed = true
 	}
 }
 
