@@ -18,6 +18,7 @@ type kernelTable struct {
 	sum, max                   func(x []float32) float32
 	softmaxRows                func(dst, x []float32, rows, cols int)
 	sgemm                      func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	adamUpdate                 func(c *AdamStep, p, g, m, v []float32)
 }
 
 var impl kernelTable
@@ -31,6 +32,7 @@ var genericTable = kernelTable{
 	scalUnitary: ScalUnitaryGeneric, axpyUnitary: AxpyUnitaryGeneric, dotUnitary: DotUnitaryGeneric,
 	reluTo: ReluToGeneric, reluBackwardTo: ReluBackwardToGeneric, expTo: ExpToGeneric,
 	sum: SumGeneric, max: MaxGeneric, softmaxRows: SoftmaxRowsGeneric, sgemm: SgemmGeneric,
+	adamUpdate: AdamUpdateGeneric,
 }
 
 // install points every kernel at tier t's implementation, falling back to

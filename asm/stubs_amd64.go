@@ -143,6 +143,36 @@ func maxAVX2(x []float32) (m float32, nan bool)
 //go:noescape
 func fmaLoopAVX2(iters int)
 
+// adamUpdateAVX2 computes, for each j,
+//
+//	pj := p[j] * c.Decay
+//	g := g[j]                       // adamUpdateL2AVX2 adds float32(c.L2*pj)
+//	mj := flush(float32(c.Beta1*m[j]) + float32(c.OneMinusBeta1*g))
+//	vj := flush(float32(c.Beta2*v[j]) + float32(c.OneMinusBeta2*float32(g*g)))
+//	m[j], v[j] = mj, vj
+//	p[j] = pj - float32(c.StepSize*(mj/(float32(sqrt(vj)*c.InvSqrtCorr2)+c.Eps)))
+//
+// where flush returns +0 for a subnormal or zero argument. All four slices
+// have len(p) elements.
+//
+//go:noescape
+func adamUpdateAVX2(p []float32, g []float32, m []float32, v []float32, c *AdamStep)
+
+// adamUpdateL2AVX2 computes, for each j,
+//
+//	pj := p[j] * c.Decay
+//	g := g[j] + float32(c.L2*pj)   // g[j] alone in adamUpdateAVX2
+//	mj := flush(float32(c.Beta1*m[j]) + float32(c.OneMinusBeta1*g))
+//	vj := flush(float32(c.Beta2*v[j]) + float32(c.OneMinusBeta2*float32(g*g)))
+//	m[j], v[j] = mj, vj
+//	p[j] = pj - float32(c.StepSize*(mj/(float32(sqrt(vj)*c.InvSqrtCorr2)+c.Eps)))
+//
+// where flush returns +0 for a subnormal or zero argument. All four slices
+// have len(p) elements.
+//
+//go:noescape
+func adamUpdateL2AVX2(p []float32, g []float32, m []float32, v []float32, c *AdamStep)
+
 // addToAVX512 computes
 //
 //	for i := range dst { dst[i] = x[i] + y[i] }
@@ -281,6 +311,36 @@ func maxAVX512(x []float32) (m float32, nan bool)
 //
 //go:noescape
 func fmaLoopAVX512(iters int)
+
+// adamUpdateAVX512 computes, for each j,
+//
+//	pj := p[j] * c.Decay
+//	g := g[j]                       // adamUpdateL2AVX512 adds float32(c.L2*pj)
+//	mj := flush(float32(c.Beta1*m[j]) + float32(c.OneMinusBeta1*g))
+//	vj := flush(float32(c.Beta2*v[j]) + float32(c.OneMinusBeta2*float32(g*g)))
+//	m[j], v[j] = mj, vj
+//	p[j] = pj - float32(c.StepSize*(mj/(float32(sqrt(vj)*c.InvSqrtCorr2)+c.Eps)))
+//
+// where flush returns +0 for a subnormal or zero argument. All four slices
+// have len(p) elements.
+//
+//go:noescape
+func adamUpdateAVX512(p []float32, g []float32, m []float32, v []float32, c *AdamStep)
+
+// adamUpdateL2AVX512 computes, for each j,
+//
+//	pj := p[j] * c.Decay
+//	g := g[j] + float32(c.L2*pj)   // g[j] alone in adamUpdateAVX512
+//	mj := flush(float32(c.Beta1*m[j]) + float32(c.OneMinusBeta1*g))
+//	vj := flush(float32(c.Beta2*v[j]) + float32(c.OneMinusBeta2*float32(g*g)))
+//	m[j], v[j] = mj, vj
+//	p[j] = pj - float32(c.StepSize*(mj/(float32(sqrt(vj)*c.InvSqrtCorr2)+c.Eps)))
+//
+// where flush returns +0 for a subnormal or zero argument. All four slices
+// have len(p) elements.
+//
+//go:noescape
+func adamUpdateL2AVX512(p []float32, g []float32, m []float32, v []float32, c *AdamStep)
 
 // sgemmKernelAVX2_1x1 computes one 1×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):

@@ -36,6 +36,7 @@ func installArch(t Tier, k *kernelTable) {
 			max: maxWith(maxAVX2),
 		}
 		k.softmaxRows = softmaxRowsWith(k.max, subScalarToAVX2, expToAVX2, sumAVX2, mulScalarToAVX2)
+		k.adamUpdate = adamWith(adamUpdateAVX2, adamUpdateL2AVX2)
 		k.sgemm = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 			sgemmBlocked(&avx2Gemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		}
@@ -52,8 +53,21 @@ func installArch(t Tier, k *kernelTable) {
 			max: maxWith(maxAVX512),
 		}
 		k.softmaxRows = softmaxRowsWith(k.max, subScalarToAVX512, expToAVX512, sumAVX512, mulScalarToAVX512)
+		k.adamUpdate = adamWith(adamUpdateAVX512, adamUpdateL2AVX512)
 		k.sgemm = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 			sgemmBlocked(&avx512Gemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		}
+	}
+}
+
+// adamWith picks the L2 form of the Adam kernel only when L2 is nonzero,
+// because adding 0·p would turn an infinite p into NaN.
+func adamWith(plain, l2 func(p, g, m, v []float32, c *AdamStep)) func(c *AdamStep, p, g, m, v []float32) {
+	return func(c *AdamStep, p, g, m, v []float32) {
+		if c.L2 != 0 {
+			l2(p, g, m, v, c)
+		} else {
+			plain(p, g, m, v, c)
 		}
 	}
 }

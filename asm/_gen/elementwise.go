@@ -23,6 +23,8 @@ func (p param) size() int {
 	return 8
 }
 
+// The "adam" kind is a *AdamStep pointer.
+
 func (p param) align() int {
 	if p.kind == "f32" || p.kind == "bool" {
 		return p.size()
@@ -63,6 +65,8 @@ func goType(kind string) string {
 		return "float64"
 	case "ptr":
 		return "*float32"
+	case "adam":
+		return "*AdamStep"
 	}
 	return kind
 }

@@ -82,6 +82,7 @@ func main() {
 		elementwiseKernels(&k, s)
 		reductions(&k, s)
 		peakLoop(&k, s)
+		adamKernels(&k, s)
 	}
 
 	var g out
