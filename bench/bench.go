@@ -327,6 +327,13 @@ var Streams = []Stream{
 		x, _, _ := streamBufs(n, 1)
 		return func() { sink = asm.Max(x) }
 	}},
+	// Adam reads p, g, m and v and writes p, m and v.
+	{"AdamUpdate", perElem(7), func(n int) func() {
+		p, g, _ := streamBufs(n, 2)
+		m, v := make([]float32, n), make([]float32, n)
+		c := &asm.AdamStep{Beta1: 0.9, OneMinusBeta1: 0.1, Beta2: 0.999, OneMinusBeta2: 0.001, Eps: 1e-8, Decay: 1, StepSize: 1e-3, InvSqrtCorr2: 1}
+		return func() { asm.AdamUpdate(c, p, g, m, v) }
+	}},
 }
 
 // sink keeps reductions from being optimised away.
