@@ -26,7 +26,9 @@ func Linear(x, w, b *Value) *Value {
 	}
 
 	xd := x.data.Contiguous().Data()
-	outShape := append(append([]int(nil), xs[:len(xs)-1]...), outDim)
+	outShape := make([]int, len(xs))
+	copy(outShape, xs)
+	outShape[len(xs)-1] = outDim
 	y := tensor.Zeros(outShape...)
 	yd := y.Data()
 
@@ -42,9 +44,9 @@ func Linear(x, w, b *Value) *Value {
 	}
 	asm.Sgemm(false, false, rows, outDim, in, 1, xd, in, w.data.Contiguous().Data(), outDim, beta, yd, outDim)
 
-	inputs := []*Value{x, w}
-	if b != nil {
-		inputs = append(inputs, b)
+	inputs := []*Value{x, w, b}
+	if b == nil {
+		inputs = inputs[:2]
 	}
 	return Apply(opLinear, y, nil, inputs...)
 }
