@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 
+	"github.com/heed-ml/heed/asm"
 	"github.com/heed-ml/heed/autodiff"
 )
 
@@ -31,8 +32,11 @@ type Adam struct {
 
 	// m and v are the first and second moment of each parameter and t its
 	// number of updates. m and v start on the parameter's first update.
-	m, v, scratch [][]float32
-	t             []int
+	m, v [][]float32
+	t    []int
+	// step is the kernel's argument, kept here so that passing its
+	// address allocates nothing.
+	step asm.AdamStep
 }
 
 // NewAdam returns an Adam optimizer for params with learning rate lr
@@ -89,7 +93,7 @@ func (a *Adam) Step() {
 		}
 		a.t[i]++
 
-		// AdamW's shrink factor 1−lr·λ is folded into the update loop;
+		// AdamW's shrink factor 1−lr·λ is folded into the kernel;
 		// multiplying by exactly 1 leaves plain Adam's p unchanged.
 		decay := float32(1)
 		l2 := float32(0)
@@ -102,20 +106,24 @@ func (a *Adam) Step() {
 		// The bias corrections are computed in float64, as PyTorch does
 		// with Python floats, and only the per-element work is float32.
 		t := float64(a.t[i])
-		h := adamStep{
+		a.step = asm.AdamStep{
 			// 1−β in float64 first: float32(0.999) is not 0.999, and
 			// subtracting it from 1 in float32 would make 1−β2 wrong in
 			// the fifth digit.
-			beta1: float32(a.beta1), oneMinusBeta1: float32(1 - a.beta1),
-			beta2: float32(a.beta2), oneMinusBeta2: float32(1 - a.beta2),
-			eps: float32(a.eps), decay: decay, l2: l2,
-			stepSize: float32(a.lr / (1 - math.Pow(a.beta1, t))),
+			Beta1: float32(a.beta1), OneMinusBeta1: float32(1 - a.beta1),
+			Beta2: float32(a.beta2), OneMinusBeta2: float32(1 - a.beta2),
+			Eps: float32(a.eps), Decay: decay, L2: l2,
+			StepSize: float32(a.lr / (1 - math.Pow(a.beta1, t))),
 			// Multiplying by 1/√(1−β2ᵗ), where PyTorch divides by
 			// √(1−β2ᵗ), saves one division per element; the results
 			// differ by at most an ulp or so.
-			invSqrtCorr2: float32(1 / math.Sqrt(1-math.Pow(a.beta2, t))),
+			InvSqrtCorr2: float32(1 / math.Sqrt(1-math.Pow(a.beta2, t))),
 		}
-		h.update(pd, gt.Contiguous().Data(), a.m[i], a.v[i])
+		// The kernel sets moments that decay into the subnormal range to
+		// zero: dead ReLU units otherwise leave first moments stuck at
+		// the smallest subnormal, and every later step pays a slow
+		// microcode assist on each of them.
+		asm.AdamUpdate(&a.step, pd, gt.Contiguous().Data(), a.m[i], a.v[i])
 	}
 }
 
