@@ -47,6 +47,16 @@ type Report struct {
 	CopyGBps            float64         `json:"copy_gbps"`
 	Sgemm               []SgemmResult   `json:"sgemm"`
 	Streams             []StreamResult  `json:"streams"`
+	// MLP is filled by callers that time bench/mlp's training step, which
+	// this package cannot import without depending on nn and optim.
+	MLP []MLPResult `json:"mlp,omitempty"`
+}
+
+// MLPResult is the rate of one 784-128-10 MLP training step with Adam, one
+// goroutine for the step itself.
+type MLPResult struct {
+	Batch         int     `json:"batch"`
+	SamplesPerSec float64 `json:"samples_per_sec"`
 }
 
 // SgemmResult is one SGEMM row of the report.
@@ -211,6 +221,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "kernel\tinput MiB\tGB/s\tcopy GB/s\t% of copy\t")
 	for _, s := range r.Streams {
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.0f%%\t\n", s.Kernel, s.Bytes>>20, s.GBps, s.CopyGBps, s.PctCopy)
+	}
+	if err := tw.Flush(); err != nil || len(r.MLP) == 0 {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "MLP 784-128-10 train step\tbatch\tsamples/s\t")
+	for _, m := range r.MLP {
+		fmt.Fprintf(tw, "forward, loss, backward, Adam\t%d\t%.0f\t\n", m.Batch, m.SamplesPerSec)
 	}
 	return tw.Flush()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heed-ml/heed/bench"
+	"github.com/heed-ml/heed/bench/mlp"
 )
 
 func init() {
@@ -31,6 +32,7 @@ func runBench(args []string) error {
 	sample := fs.Duration("sample", bench.DefaultTimer.MinSample, "minimum duration of one sample")
 	streamMiB := fs.Int("stream-mib", 64, "size of each elementwise input in MiB")
 	quiet := fs.Bool("q", false, "do not print progress to standard error")
+	noMLP := fs.Bool("nomlp", false, "skip timing the MLP training step")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,6 +67,15 @@ func runBench(args []string) error {
 		opt.Progress = os.Stderr
 	}
 	rep := bench.Run(opt)
+	if !*noMLP {
+		for _, batch := range []int{32, 128} {
+			if opt.Progress != nil {
+				fmt.Fprintf(opt.Progress, "MLP training step, batch %d\n", batch)
+			}
+			d := opt.Timer.PerOp(mlp.NewStep(batch, 1))
+			rep.MLP = append(rep.MLP, bench.MLPResult{Batch: batch, SamplesPerSec: float64(batch) / d.Seconds()})
+		}
+	}
 	if *jsonOut {
 		return rep.WriteJSON(os.Stdout)
 	}
