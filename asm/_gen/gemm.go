@@ -30,7 +30,7 @@ columns past it are neither read from B and C nor written to C.`
 //	CX   k, counting down            DX   B row pointer, R12 its stride in bytes
 //	AX   A rows 0-4 at column p      BX   A rows 5-9, R11 rows 10-11
 //	R9   lda in bytes                R10  3·lda in bytes
-//	SI   C row pointer (epilogue)    DI   ldc in bytes (epilogue)
+//	SI   C row pointer (prefetch, epilogue)    DI   ldc in bytes
 //
 // AVX-512: Z0..Z23 accumulators (row i, vector v in Z(i·nv+v)), Z24/Z25 the
 // B vectors, Z26/Z27 broadcast A elements, Z28 alpha, Z29 beta, Z30 a C
@@ -90,6 +90,20 @@ func gemmKernel(o *out, s isa, mr, nv int) {
 		o.p("\tVMOVUPS 32(R13)(R8*4), Y15")
 	}
 
+	// Start fetching the C tile now so the epilogue finds it in cache: on
+	// large products C lies in L3 or memory by the time each K slice
+	// comes back to it.
+	o.p("\tMOVQ c+%d(FP), SI", off["c"])
+	o.p("\tMOVQ ldc+%d(FP), DI", off["ldc"])
+	o.p("\tSHLQ $2, DI")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			o.p("\tPREFETCHT0 %d(SI)", v*s.bytes())
+		}
+		if i < mr-1 {
+			o.p("\tADDQ DI, SI")
+		}
+	}
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			o.p("\tVXORPS %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
