@@ -187,3 +187,34 @@ func TestZeroGradThenBackwardOverwrites(t *testing.T) {
 	assertClose(t, "w grad", w.Grad(), want["w"])
 	assertClose(t, "b grad", b.Grad(), want["b"])
 }
+
+func TestConcurrentBackwardOnSeparateGraphs(t *testing.T) {
+	// Backward calls on graphs that share no value may run at once; the
+	// shared free lists must keep their gradients apart.
+	rng := rand.New(rand.NewPCG(17, 18))
+	xt, wt, bt, vt := randT(rng, 8, 6), randT(rng, 6, 4), randT(rng, 4), randT(rng, 8, 4)
+	want := Param(wt.Clone())
+	linearLoss(Param(xt.Clone()), want, Param(bt.Clone()), Const(vt)).Backward()
+
+	const workers = 4
+	got := make([]*Value, workers)
+	done := make(chan struct{})
+	for i := range got {
+		got[i] = Param(wt.Clone())
+		go func(w *Value) {
+			defer func() { done <- struct{}{} }()
+			for range 50 {
+				w.ZeroGrad()
+				linearLoss(Param(xt.Clone()), w, Param(bt.Clone()), Const(vt)).Backward()
+			}
+		}(got[i])
+	}
+	for range got {
+		<-done
+	}
+	for i, w := range got {
+		if !slices.Equal(w.Grad().Data(), want.Grad().Data()) {
+			t.Errorf("worker %d weight grad %v, want %v", i, w.Grad().Data(), want.Grad().Data())
+		}
+	}
+}
