@@ -63,9 +63,9 @@ func flushSubnormal(x float32) float32 {
 	return x
 }
 
-// AdamUpdate applies one Adam step in a single pass over p, g, m and v; see
-// AdamUpdateGeneric for the exact loop, which every tier matches bit for
-// bit. It panics if the four lengths differ.
+// AdamUpdate applies one Adam step in a single pass over p, g, m and v.
+// AdamUpdateGeneric gives the exact loop, which every tier matches bit for
+// bit. AdamUpdate panics if the four lengths differ.
 func AdamUpdate(c *AdamStep, p, g, m, v []float32) {
 	if len(g) != len(p) || len(m) != len(p) || len(v) != len(p) {
 		panic(fmt.Sprintf("asm.AdamUpdate: length mismatch: p %d, g %d, m %d, v %d", len(p), len(g), len(m), len(v)))

@@ -2,8 +2,8 @@ package asm
 
 // FMALoop runs iters steps of independent vector fused multiply-adds with
 // tier t's widest registers and returns the floating-point operations it
-// did; timing it gives one core's FMA peak. It returns 0 without running
-// anything for the generic tier, which has no such loop, and panics if the
+// did, so timing it gives one core's FMA peak. For the generic tier, which
+// has no such loop, it returns 0 without running anything. It panics if the
 // CPU cannot run t.
 func FMALoop(t Tier, iters int) (flops int64) {
 	if t > bestTier() || t < TierGeneric {

@@ -208,7 +208,7 @@ func (p *sgemmProblem) packA(dst []float32, stride, ir, mrb, pc, kcb int) {
 
 // packB copies rows [pc, pc+kcb) and columns [jc, jc+ncb) of op(B) into
 // dst as consecutive strips of nr columns, each kcb×nr row-major. Columns
-// past ncb in the last strip are left as they are: the kernels mask them.
+// past ncb in the last strip keep stale values, which the kernels mask off.
 func (p *sgemmProblem) packB(dst []float32, pc, kcb, jc, ncb int) {
 	nr := 2 * p.g.width
 	for s, j := 0, 0; j < ncb; s, j = s+1, j+nr {

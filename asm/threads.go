@@ -39,8 +39,8 @@ var workerPool struct {
 	tasks   chan func()
 }
 
-// parallelFor runs body(0), …, body(n-1), body(0) on the calling goroutine
-// and the rest on the pool, and returns when all have finished.
+// parallelFor runs body(0) to body(n-1) and returns when all have
+// finished. body(0) runs on the calling goroutine and the rest on the pool.
 func parallelFor(n int, body func(i int)) {
 	if n <= 1 {
 		if n == 1 {

@@ -4,9 +4,10 @@ package asm
 
 import "github.com/klauspost/cpuid/v2"
 
-// bestTier reads the CPU's features once. AVX-512 kernels need F for the
-// 512-bit arithmetic and masks, plus VL, BW and DQ for the masked 256-bit
-// loads and the mask-register moves; the AVX2 kernels need FMA3 as well.
+// bestTier returns the tier read from the CPU's features at start-up. The
+// AVX-512 kernels need F for the 512-bit arithmetic and masks, plus VL, BW
+// and DQ for the masked 256-bit loads and the mask-register moves. The AVX2
+// kernels need FMA3 as well as AVX2.
 func bestTier() Tier { return cpuBestTier }
 
 var cpuBestTier = func() Tier {

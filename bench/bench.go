@@ -1,8 +1,8 @@
 // Package bench measures Heed's kernels one by one against the machine's
-// limits: SGEMM in GFLOP/s as a share of the FMA peak measured at the
-// start of the run, elementwise kernels and reductions in GB/s as a share
-// of the copy bandwidth measured the same way, and SGEMM against gonum's
-// pure-Go Sgemm timed in the same run. The heed command's "bench"
+// limits. SGEMM is reported in GFLOP/s and as a share of the FMA peak, and
+// beside gonum's pure-Go Sgemm timed in the same run. Elementwise kernels
+// and reductions are reported in GB/s and as a share of the copy
+// bandwidth. Peak and bandwidth samples are interleaved with the kernel's. The heed command's "bench"
 // subcommand prints the report as a table or JSON, and the package's Go
 // benchmarks give the same measurements in the format benchstat reads.
 //

@@ -111,7 +111,7 @@ type ewKernel struct {
 	doc    string   // scalar loop, the stub's doc comment
 	args   []param  // Go arguments in order
 	dst    string   // slice written
-	inputs []string // slices read, in the order op sees them
+	inputs []string // slices read, in the order op receives them
 	scalar string   // float32 argument broadcast into the scalar register, or ""
 	temps  int      // scratch registers per slot
 	// temps512 overrides temps on AVX-512 when nonzero.

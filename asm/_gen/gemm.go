@@ -23,8 +23,8 @@ nlast, from 1 to %d, is the number of columns used in the last vector;
 columns past it are neither read from B and C nor written to C.`
 
 // gemmKernel emits the micro-kernel for an mr-row, nv-vector tile. The C
-// tile lives in registers for the whole k loop; each step loads nv vectors
-// of one B row and, for each row of A, broadcasts one element and issues
+// tile lives in registers for the whole k loop. Each step loads nv vectors
+// of one B row, then for each row of A broadcasts one element and issues
 // nv fused multiply-adds. Register roles:
 //
 //	CX   k, counting down            DX   B row pointer, R12 its stride in bytes

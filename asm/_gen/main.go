@@ -9,10 +9,10 @@
 // it and fails when "git diff --exit-code" finds a change, so the .s files
 // never drift from this generator.
 //
-// The generator prints Plan 9 assembly directly instead of using avo: every
-// kernel is one of a few loop shapes, so a page of printing helpers covers
-// them, and the output stays readable with each register's role named in
-// the comments it emits.
+// The generator prints Plan 9 assembly directly instead of using avo.
+// Every kernel is one of a few loop shapes, so a page of printing helpers
+// covers them. Each helper's comment names the role of every register it
+// uses.
 package main
 
 import (

@@ -13,11 +13,12 @@ import (
 	"github.com/heed-ml/heed/tensor"
 )
 
-// NewStep builds a 784-128-10 MLP with ReLU, a random batch of batch MNIST-
-// sized inputs with random labels, and an Adam optimizer (learning rate
-// 1e-3), and returns a function running one training step: forward,
-// softmax cross-entropy, backward, Adam update and gradient reset. It is
-// the step PyTorch's "mlp" section of the anchors kit times.
+// NewStep builds a 784-128-10 MLP with ReLU, a random batch of batch
+// MNIST-sized inputs with random labels, and an Adam optimizer with
+// learning rate 1e-3. It returns a function running one training step:
+// forward, softmax cross-entropy, backward, Adam update and gradient reset.
+// This is the step that the PyTorch reference script times in its "mlp"
+// section.
 func NewStep(batch int, seed uint64) func() {
 	rng := rand.New(rand.NewPCG(seed, 2))
 	model := nn.NewSequential(

@@ -33,6 +33,7 @@ func runBench(args []string) error {
 	streamMiB := fs.Int("stream-mib", 64, "size of each elementwise input in MiB")
 	quiet := fs.Bool("q", false, "do not print progress to standard error")
 	noMLP := fs.Bool("nomlp", false, "skip timing the MLP training step")
+
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,6 +49,7 @@ func runBench(args []string) error {
 	if *streamMiB < 1 || *streamMiB > 4096 {
 		return fmt.Errorf("invalid -stream-mib %d: want 1 to 4096", *streamMiB)
 	}
+
 	threads, err := parseThreads(*threadList)
 	if err != nil {
 		return err
@@ -56,6 +58,7 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
+
 	opt := bench.Options{
 		Threads:     threads,
 		Shapes:      shapes,
@@ -66,6 +69,7 @@ func runBench(args []string) error {
 	if !*quiet {
 		opt.Progress = os.Stderr
 	}
+
 	rep := bench.Run(opt)
 	if !*noMLP {
 		for _, batch := range []int{32, 128} {
@@ -76,6 +80,7 @@ func runBench(args []string) error {
 			rep.MLP = append(rep.MLP, bench.MLPResult{Batch: batch, SamplesPerSec: float64(batch) / d.Seconds()})
 		}
 	}
+
 	if *jsonOut {
 		return rep.WriteJSON(os.Stdout)
 	}
