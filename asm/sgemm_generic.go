@@ -2,7 +2,6 @@ package asm
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 )
 
@@ -19,8 +18,8 @@ import (
 //
 // opA(i, p) is a[i*lda+p], or a[p*lda+i] when transA; opB likewise.
 // The loops run in i-p-j order, so each element's products are added in
-// increasing p, and rows of C are split across goroutines; the result does
-// not depend on the number of goroutines. No product is skipped, so a NaN
+// increasing p. Rows of C are split across Threads() goroutines, and the
+// result does not depend on their number. No product is skipped, so a NaN
 // or Inf in either operand reaches C even where the other operand is zero.
 func SgemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkSgemm("SgemmGeneric", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
@@ -38,7 +37,7 @@ func SgemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, 
 	}
 
 	rowsPerTask := m
-	workers := runtime.GOMAXPROCS(0)
+	workers := Threads()
 	if workers > 1 && m*n*k >= 1<<16 && m > 1 {
 		rowsPerTask = (m + workers - 1) / workers
 	}
