@@ -228,7 +228,7 @@ func TestLayerNormBadShapePanics(t *testing.T) {
 }
 
 // Channels are split across workers for inputs of a million elements or
-// more; each channel is computed whole by one worker, so the split must
+// more. Each channel is computed whole by one worker, so the split must
 // not change a single bit.
 func TestBatchNormParallelMatchesSerial(t *testing.T) {
 	xt := tensor.MulScalar(convRandTensor(1, 8, 16, 96, 96), 3)

@@ -32,7 +32,7 @@ type Conv2DOptions struct {
 // Conv2D is a 2-D convolution layer on NCHW input, PyTorch's nn.Conv2d.
 // Its parameters are "weight" [outC, inC/groups, kh, kw] and, unless
 // disabled, "bias" [outC]. NewConv2D builds square kernels with the same
-// stride, padding and dilation on both axes; for rectangular kernels or
+// stride, padding and dilation on both axes. For rectangular kernels or
 // per-axis settings, build the weight yourself and set Spec, or call
 // Convolve2D directly.
 type Conv2D struct {

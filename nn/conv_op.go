@@ -58,8 +58,8 @@ func (g *convGeom) convDirect() bool {
 
 // convForward computes y = conv(x, w) + b on contiguous data.
 //
-// When the input is lowered to cols, the bias rides along in the product:
-// cols gets an extra row of ones and each weight row an extra column
+// When the input is lowered to cols, the bias rides along in the product.
+// Cols gets an extra row of ones and each weight row an extra column
 // holding its bias, so SGEMM writes the finished output in one pass
 // instead of the output being filled with the bias first.
 func convForward(g *convGeom, x, w, b, y []float32) {

@@ -46,11 +46,13 @@ func convReference(x, w *tensor.Tensor, gy []float32, spec nn.Conv2DSpec) convRe
 	oh := (h+pt+pb-dh*(kh-1)-1)/sh + 1
 	ow := (wd+pl+pr-dw*(kw-1)-1)/sw + 1
 	og := oc / groups
+
 	xd, wdat := x.Data(), w.Data()
 	r := convRef{
 		y: make([]float64, n*oc*oh*ow), dx: make([]float64, len(xd)),
 		dw: make([]float64, len(wdat)), db: make([]float64, oc), oh: oh, ow: ow,
 	}
+
 	for b := range n {
 		for o := range oc {
 			grp := o / og
@@ -105,13 +107,12 @@ func convAssertClose(t *testing.T, what string, got []float32, want []float64, t
 
 // convCase is one convolution geometry of the reference and gradient tests.
 type convCase struct {
-	name    string
-	xShape  []int
-	wShape  []int
-	spec    nn.Conv2DSpec
-	outHW   [2]int
-	noBias  bool
-	wantErr string
+	name   string
+	xShape []int
+	wShape []int
+	spec   nn.Conv2DSpec
+	outHW  [2]int
+	noBias bool
 }
 
 var convCases = []convCase{
@@ -310,11 +311,11 @@ func TestConvolve2DDeterministicAcrossRuns(t *testing.T) {
 
 func TestConvolve2DBadShapesPanic(t *testing.T) {
 	cases := []struct {
-		name   string
-		x, w   []int
-		bias   int
-		spec   nn.Conv2DSpec
-		wanted string
+		name string
+		x, w []int
+		bias int
+		spec nn.Conv2DSpec
+		want string
 	}{
 		{"3-D input", []int{1, 5, 5}, []int{1, 1, 3, 3}, 0, nn.Conv2DSpec{}, "input shape [1 5 5]"},
 		{"channel mismatch", []int{1, 2, 5, 5}, []int{1, 3, 3, 3}, 0, nn.Conv2DSpec{}, "input channels per group"},
@@ -335,8 +336,8 @@ func TestConvolve2DBadShapesPanic(t *testing.T) {
 			msg := convPanicMessage(func() {
 				nn.Convolve2D(autodiff.Const(tensor.Zeros(tc.x...)), autodiff.Const(tensor.Zeros(tc.w...)), b, tc.spec)
 			})
-			if !strings.Contains(msg, "nn.Convolve2D") || !strings.Contains(msg, tc.wanted) {
-				t.Fatalf("panic %q, want one naming nn.Convolve2D and %q", msg, tc.wanted)
+			if !strings.Contains(msg, "nn.Convolve2D") || !strings.Contains(msg, tc.want) {
+				t.Fatalf("panic %q, want one naming nn.Convolve2D and %q", msg, tc.want)
 			}
 		})
 	}

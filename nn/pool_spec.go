@@ -69,6 +69,7 @@ func resolvePoolGeom(op string, inShape []int, spec Pool2DSpec) poolGeom {
 		dh: convOrOne(spec.Dilation[0]), dw: convOrOne(spec.Dilation[1]),
 		ceil: spec.CeilMode, exclude: spec.ExcludePadding,
 	}
+
 	if g.kh < 1 || g.kw < 1 {
 		panic(fmt.Sprintf("nn.%s: kernel %v must be at least 1×1", op, spec.Kernel))
 	}
@@ -78,16 +79,19 @@ func resolvePoolGeom(op string, inShape []int, spec Pool2DSpec) poolGeom {
 	if g.sw == 0 {
 		g.sw = g.kw
 	}
+
 	if g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1 {
 		panic(fmt.Sprintf("nn.%s: stride %v and dilation %v must be positive", op, spec.Stride, spec.Dilation))
 	}
 	if g.ph < 0 || g.pw < 0 || g.ph > g.kh/2 || g.pw > g.kw/2 {
 		panic(fmt.Sprintf("nn.%s: padding %v must be between 0 and half the kernel %v", op, spec.Padding, spec.Kernel))
 	}
+
 	spanH, spanW := g.dh*(g.kh-1)+1, g.dw*(g.kw-1)+1
 	if g.h+2*g.ph < spanH || g.w+2*g.pw < spanW {
 		panic(fmt.Sprintf("nn.%s: input %v with padding %v is smaller than the window %d×%d", op, inShape, spec.Padding, spanH, spanW))
 	}
+
 	g.oh = poolOutSize(g.h, g.kh, g.sh, g.ph, g.dh, g.ceil)
 	g.ow = poolOutSize(g.w, g.kw, g.sw, g.pw, g.dw, g.ceil)
 	return g

@@ -168,9 +168,9 @@ func TestMaxPoolTieGoesToFirst(t *testing.T) {
 func TestMaxPoolSpecialValues(t *testing.T) {
 	inf := float32(math.Inf(1))
 	nan := float32(math.NaN())
-	// Five 2×2 windows and, in ceil mode, a sixth of one column: all −∞;
-	// NaN in the top right; a negative NaN first; +∞ and −∞ without NaN;
-	// NaN in the bottom right; a partial window.
+	// The windows, left to right, hold: only −∞, a NaN top right, a
+	// negative NaN first, +∞ and −∞ without NaN, a NaN bottom right, and
+	// in ceil mode a sixth window of one column.
 	x := tensor.New([]int{1, 1, 2, 11}, []float32{
 		-inf, -inf, 1, nan, -nan, -5, inf, -inf, 1, 2, 0,
 		-inf, -inf, inf, 2, -inf, -7, 5, -inf, 3, nan, -1,
