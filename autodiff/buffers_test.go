@@ -218,3 +218,24 @@ func TestConcurrentBackwardOnSeparateGraphs(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyBatchOverwritesZeroedGrad(t *testing.T) {
+	// After ZeroGrad the next Backward overwrites the buffer; with an
+	// empty batch SGEMM has nothing to sum, so it must still write zeros.
+	rng := rand.New(rand.NewPCG(19, 20))
+	w, b := Param(randT(rng, 3, 2)), Param(randT(rng, 2))
+	SumAll(Linear(Const(randT(rng, 4, 3)), w, b)).Backward()
+	w.ZeroGrad()
+	b.ZeroGrad()
+	SumAll(Linear(Const(tensor.Zeros(0, 3)), w, b)).Backward()
+	for i, g := range w.Grad().Data() {
+		if g != 0 {
+			t.Errorf("weight grad[%d] = %v after an empty batch, want 0", i, g)
+		}
+	}
+	for i, g := range b.Grad().Data() {
+		if g != 0 {
+			t.Errorf("bias grad[%d] = %v after an empty batch, want 0", i, g)
+		}
+	}
+}
