@@ -138,3 +138,16 @@ func leafGrad(in *Value) (grad *tensor.Tensor, beta float32, ok bool) {
 	}
 	return in.grad, 1, true
 }
+
+// gradTarget returns the tensor into which out's backward rule should write
+// the gradient of in, for a kernel that computes dst = x + beta·dst: in's
+// own Grad when in is a leaf (see leafGrad), and otherwise a buffer from
+// newGrad with beta 0. ret reports whether the rule must return dst as
+// in's gradient. For a leaf the rule returns nil, because the gradient is
+// already in place.
+func (out *Value) gradTarget(in *Value) (dst *tensor.Tensor, beta float32, ret bool) {
+	if grad, beta, ok := leafGrad(in); ok {
+		return grad, beta, false
+	}
+	return out.newGrad(in.Shape()...), 0, true
+}

@@ -239,3 +239,35 @@ func TestEmptyBatchOverwritesZeroedGrad(t *testing.T) {
 		}
 	}
 }
+
+func TestMatMulLeafGradMatchesNonLeaf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, tc := range []struct {
+		name   string
+		aShape []int
+		bShape []int
+	}{
+		{"2D", []int{3, 4}, []int{4, 2}},
+		{"batched", []int{2, 3, 4}, []int{2, 4, 2}},
+		{"shared b", []int{2, 3, 4}, []int{4, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at, bt := randT(rng, tc.aShape...), randT(rng, tc.bShape...)
+			vt := randT(rng, append(append([]int(nil), tc.aShape[:len(tc.aShape)-1]...), tc.bShape[len(tc.bShape)-1])...)
+			loss := func(a, b *Value) *Value { return SumAll(Mul(MatMul(a, b), Const(vt))) }
+
+			a, b := Param(at.Clone()), Param(bt.Clone())
+			l := loss(a, b)
+			l.Backward()
+			l.Backward()
+
+			a2, b2 := Param(at.Clone()), Param(bt.Clone())
+			l2 := loss(Reshape(a2, tc.aShape...), Reshape(b2, tc.bShape...))
+			l2.Backward()
+			l2.Backward()
+
+			assertClose(t, "a grad", a.Grad(), a2.Grad())
+			assertClose(t, "b grad", b.Grad(), b2.Grad())
+		})
+	}
+}

@@ -60,7 +60,7 @@ func firstOr(s []int) int {
 
 // For y = x·w + b with upstream gradient G: ∂L/∂x = G·wᵀ, ∂L/∂w = xᵀ·G and
 // ∂L/∂b = the column sums of G. A weight or bias that is a leaf gets its
-// gradient added straight into its Grad (see leafGrad), through SGEMM's
+// gradient added straight into its Grad (see gradTarget), through SGEMM's
 // beta for the weight.
 func linearBackward(out *Value, g *tensor.Tensor) []*tensor.Tensor {
 	x, w := out.inputs[0], out.inputs[1]
@@ -75,24 +75,15 @@ func linearBackward(out *Value, g *tensor.Tensor) []*tensor.Tensor {
 		grads[0] = dx
 	}
 	if w.requiresGrad {
-		dw, beta, direct := leafGrad(w)
-		if !direct {
-			dw = out.newGrad(in, outDim)
-			beta = 0
-		}
+		dw, beta, ret := out.gradTarget(w)
 		xd := x.data.Contiguous().Data()
 		asm.Sgemm(true, false, in, outDim, rows, 1, xd, in, gd, outDim, beta, dw.Data(), outDim)
-		if !direct {
+		if ret {
 			grads[1] = dw
 		}
 	}
 	if len(out.inputs) == 3 && out.inputs[2].requiresGrad {
-		b := out.inputs[2]
-		db, beta, direct := leafGrad(b)
-		if !direct {
-			db = out.newGrad(outDim)
-			beta = 0
-		}
+		db, beta, ret := out.gradTarget(out.inputs[2])
 		dbd := db.Data()
 		if beta == 0 {
 			clear(dbd)
@@ -100,7 +91,7 @@ func linearBackward(out *Value, g *tensor.Tensor) []*tensor.Tensor {
 		for r := 0; r < rows; r++ {
 			asm.AddTo(dbd, dbd, gd[r*outDim:(r+1)*outDim])
 		}
-		if !direct {
+		if ret {
 			grads[2] = db
 		}
 	}

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/heed-ml/heed/asm"
 )
@@ -16,14 +17,24 @@ import (
 // A batch size of 1 broadcasts against any other. Operands that are plain
 // or transposed views of contiguous data (such as x.T()) are passed to
 // asm.Sgemm without copying; other layouts are copied first.
-func MatMul(a, b *Tensor) *Tensor { return matMul("MatMul", a, b, false, false) }
+func MatMul(a, b *Tensor) *Tensor { return matMul("MatMul", nil, a, b, false, false, 0) }
 
 // MatMulT returns op(a) x op(b), where op transposes the last two axes of
 // an operand when its flag is set. Shapes are as in MatMul after op is
 // applied: MatMulT(a, b, false, true) with a [m,k] and b [n,k] gives
 // [m,n]. The transposition costs no copy.
 func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
-	return matMul("MatMulT", a, b, transA, transB)
+	return matMul("MatMulT", nil, a, b, transA, transB, 0)
+}
+
+// MatMulTInto computes dst = op(a)·op(b) + beta·dst, with op and the shapes
+// as in MatMulT, and returns dst. It writes into an existing buffer, such
+// as a gradient that accumulates, instead of allocating the product. dst
+// must be contiguous, have the product's shape and share no memory with a
+// or b. When beta is 0, dst is not read, so it may hold anything, NaN
+// included.
+func MatMulTInto(dst, a, b *Tensor, transA, transB bool, beta float32) *Tensor {
+	return matMul("MatMulTInto", dst, a, b, transA, transB, beta)
 }
 
 // matrixOperand is one operand of a (batched) matrix product as asm.Sgemm
@@ -36,7 +47,9 @@ type matrixOperand struct {
 	ld          int
 }
 
-func matMul(op string, a, b *Tensor, transA, transB bool) *Tensor {
+// matMul computes out = op(a)·op(b) + beta·out into dst, or into a new
+// zero tensor when dst is nil.
+func matMul(op string, dst, a, b *Tensor, transA, transB bool, beta float32) *Tensor {
 	if a.Dims() < 2 || a.Dims() > 3 || b.Dims() < 2 || b.Dims() > 3 {
 		panic(fmt.Sprintf("tensor.%s: shapes %v and %v: operands must be 2-D or 3-D", op, a.shape, b.shape))
 	}
@@ -61,17 +74,28 @@ func matMul(op string, a, b *Tensor, transA, transB bool) *Tensor {
 		panic(fmt.Sprintf("tensor.%s: shapes %v and %v: batch sizes %d and %d differ", op, a.shape, b.shape, batchA, batchB))
 	}
 
-	var out *Tensor
+	outShape := []int{batch, m, n}
 	if a.Dims() == 2 && b.Dims() == 2 {
-		out = Zeros(m, n)
-	} else {
-		out = Zeros(batch, m, n)
+		outShape = outShape[1:]
+	}
+	out := dst
+	if out == nil {
+		out = Zeros(outShape...)
+	} else if !slices.Equal(out.shape, outShape) || !out.IsContiguous() {
+		panic(fmt.Sprintf("tensor.%s: shapes %v and %v (transA=%v, transB=%v) give %v; destination has shape %v, strides %v and must be that shape and contiguous",
+			op, a.shape, b.shape, transA, transB, outShape, out.shape, out.strides))
 	}
 	if m == 0 || n == 0 || batch == 0 {
 		return out
 	}
+	outData := out.Data()
 	if k == 0 {
-		// An empty sum: the product is all zeros, which out already is.
+		// An empty sum: the product is zero, so out becomes beta·out.
+		if beta == 0 {
+			clear(outData)
+		} else {
+			asm.ScalUnitary(beta, outData)
+		}
 		return out
 	}
 
@@ -81,13 +105,13 @@ func matMul(op string, a, b *Tensor, transA, transB bool) *Tensor {
 	// whole batch is one [batch*m, k] x [k, n] product: one Sgemm call that
 	// can split its rows across cores.
 	if batch > 1 && mb.batchStride == 0 && !ma.trans && ma.batchStride == m*ma.ld {
-		asm.Sgemm(false, mb.trans, batch*m, n, k, 1, ma.data[ma.offset:], ma.ld, mb.data[mb.offset:], mb.ld, 0, out.data, n)
+		asm.Sgemm(false, mb.trans, batch*m, n, k, 1, ma.data[ma.offset:], ma.ld, mb.data[mb.offset:], mb.ld, beta, outData, n)
 		return out
 	}
 	for i := range batch {
 		pa := ma.offset + i*ma.batchStride
 		pb := mb.offset + i*mb.batchStride
-		asm.Sgemm(ma.trans, mb.trans, m, n, k, 1, ma.data[pa:], ma.ld, mb.data[pb:], mb.ld, 0, out.data[i*m*n:(i+1)*m*n], n)
+		asm.Sgemm(ma.trans, mb.trans, m, n, k, 1, ma.data[pa:], ma.ld, mb.data[pb:], mb.ld, beta, outData[i*m*n:(i+1)*m*n], n)
 	}
 	return out
 }
