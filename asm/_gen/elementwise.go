@@ -405,6 +405,13 @@ func elementwise(o *out, s isa, k ewKernel) {
 	o.p("\tANDQ $-%d, BX", step)
 	o.p("\tJZ one")
 	o.p("loop:")
+	if k.name == "expTo" {
+		// exp spends enough instructions per vector that the out-of-order
+		// window holds few loads, so fetch the input well ahead.
+		for b := 0; b < step*4; b += 64 {
+			o.p("\tPREFETCHT0 %d(SI)(AX*4)", 2048+b)
+		}
+	}
 	body(unroll, false)
 	o.p("\tADDQ $%d, AX", step)
 	o.p("\tCMPQ AX, BX")
