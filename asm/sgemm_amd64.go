@@ -222,8 +222,21 @@ func (p *sgemmProblem) packB(dst []float32, pc, kcb, jc, ncb int) {
 			continue
 		}
 		// op(B)(q, j) = b[j*ldb + q]: each stored row of B becomes a
-		// column of the strip.
-		for jj := 0; jj < cols; jj++ {
+		// column of the strip. Four rows at a time fill 16 contiguous
+		// bytes of each strip row per step instead of 4.
+		jj := 0
+		for ; jj+4 <= cols; jj += 4 {
+			row := (jc + j + jj) * p.ldb
+			s0 := p.b[row+pc : row+pc+kcb]
+			s1 := p.b[row+p.ldb+pc : row+p.ldb+pc+kcb]
+			s2 := p.b[row+2*p.ldb+pc : row+2*p.ldb+pc+kcb]
+			s3 := p.b[row+3*p.ldb+pc : row+3*p.ldb+pc+kcb]
+			for q := range s0 {
+				d := strip[q*nr+jj : q*nr+jj+4 : q*nr+jj+4]
+				d[0], d[1], d[2], d[3] = s0[q], s1[q], s2[q], s3[q]
+			}
+		}
+		for ; jj < cols; jj++ {
 			src := p.b[(jc+j+jj)*p.ldb+pc : (jc+j+jj)*p.ldb+pc+kcb]
 			for q, v := range src {
 				strip[q*nr+jj] = v
