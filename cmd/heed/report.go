@@ -108,7 +108,7 @@ func writeStudy(dir string, s studySetup, res *mtl.StudyResult) error {
 		return fmt.Errorf("cannot create output directory: %w", err)
 	}
 	js, err := json.MarshalIndent(struct {
-		Setup studySetup        `json:"setup"`
+		Setup studySetup       `json:"setup"`
 		Study *mtl.StudyResult `json:"study"`
 	}{s, res}, "", "  ")
 	if err != nil {
