@@ -4,8 +4,9 @@ package autodiff
 //
 // A training step builds a new graph every time, so without help every
 // backward rule allocates its gradient tensors afresh on every step. Two
-// mechanisms keep the steady state nearly allocation-free without changing
-// what Backward computes:
+// mechanisms remove most of those allocations. The gradients stay the
+// same, except that the additions into a leaf may happen in another order
+// (see leafGrad):
 //
 //   - Gradients of intermediate values live only for one Backward call
 //     (see BackwardWith). A rule that obtains its result from newGrad gets
@@ -15,9 +16,13 @@ package autodiff
 //     tensor itself, so nothing outside the call still refers to a buffer
 //     when it goes back on the list.
 //   - A rule whose input is a leaf that requires a gradient may add its
-//     contribution straight into that leaf's Grad (leafGrad), as Linear
-//     does with SGEMM and beta = 1, and return nil for that input. This
-//     saves a weight-sized temporary and a pass over it on every step.
+//     contribution straight into that leaf's Grad (leafGrad, gradTarget),
+//     as Linear and MatMul do with SGEMM's beta, and return nil for that
+//     input. This saves a weight-sized temporary and a pass over it on
+//     every step.
+//
+// The forward pass still allocates its outputs, because callers may keep
+// any of them.
 //
 // The free lists are sync.Pools, so the garbage collector may drop idle
 // buffers and a model that stops training does not keep its gradient
