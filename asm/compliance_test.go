@@ -46,9 +46,9 @@ var ewCases = []ewCase{
 const expMaxULP = 2
 
 func TestElementwiseKernels(t *testing.T) {
-	lengths, offsets := sweep()
-	maxN := lengths[len(lengths)-1]
 	forEachTier(t, func(t *testing.T, tier Tier) {
+		lengths, offsets := sweepFor(tier)
+		maxN := lengths[len(lengths)-1]
 		for _, c := range ewCases {
 			t.Run(c.name, func(t *testing.T) {
 				sweepEW(t, c, lengths, offsets, maxN)
@@ -184,9 +184,9 @@ func TestExpAccuracy(t *testing.T) {
 }
 
 func TestReductions(t *testing.T) {
-	lengths, offsets := sweep()
-	maxN := lengths[len(lengths)-1]
 	forEachTier(t, func(t *testing.T, tier Tier) {
+		lengths, offsets := sweepFor(tier)
+		maxN := lengths[len(lengths)-1]
 		r := rand.New(rand.NewPCG(2, 3))
 		for _, off := range offsets {
 			gx, gy := newGuarded(maxN, off), newGuarded(maxN, (off+5)%16)

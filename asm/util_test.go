@@ -146,11 +146,7 @@ func forEachTier(t *testing.T, f func(t *testing.T, tier Tier)) {
 // every length 0..2048 and offset 0..15, trimmed under -short and -race.
 func sweep() (lengths, offsets []int) {
 	if testing.Short() || raceEnabled {
-		for n := 0; n <= 70; n++ {
-			lengths = append(lengths, n)
-		}
-		lengths = append(lengths, 127, 128, 129, 255, 256, 257, 1000, 2047, 2048)
-		return lengths, []int{0, 1, 7, 15}
+		return trimmedSweep()
 	}
 	for n := 0; n <= 2048; n++ {
 		lengths = append(lengths, n)
@@ -159,6 +155,26 @@ func sweep() (lengths, offsets []int) {
 		offsets = append(offsets, o)
 	}
 	return lengths, offsets
+}
+
+// trimmedSweep covers every tail length of both vector widths and a few
+// long lengths, at four alignment offsets.
+func trimmedSweep() (lengths, offsets []int) {
+	for n := 0; n <= 70; n++ {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 127, 128, 129, 255, 256, 257, 1000, 2047, 2048)
+	return lengths, []int{0, 1, 7, 15}
+}
+
+// sweepFor returns the sweep for tier: the full one for the SIMD tiers and
+// the trimmed one for the generic tier, whose kernels are the references
+// themselves.
+func sweepFor(tier Tier) (lengths, offsets []int) {
+	if tier == TierGeneric {
+		return trimmedSweep()
+	}
+	return sweep()
 }
 
 func describe(name string, n, off int) string { return fmt.Sprintf("%s n=%d offset=%d", name, n, off) }
