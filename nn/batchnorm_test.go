@@ -225,6 +225,12 @@ func TestLayerNormBadShapePanics(t *testing.T) {
 	if got := ln.String(); got != "LayerNorm([3 4])" {
 		t.Errorf("String() = %q", got)
 	}
+	if ps := ln.Params(); len(ps) != 2 || ps[0].Name != "weight" || ps[1].Name != "bias" || !slices.Equal(ps[0].Value.Shape(), []int{3, 4}) {
+		t.Errorf("params %v, want weight and bias of shape [3 4]", ps)
+	}
+	if msg := convPanicMessage(func() { nn.NewLayerNorm(3, 0) }); !strings.Contains(msg, "non-positive size") {
+		t.Errorf("zero size: panic %q", msg)
+	}
 }
 
 // Channels are split across workers for inputs of a million elements or

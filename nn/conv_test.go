@@ -443,3 +443,25 @@ func TestNewConv2DRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestConv2DStringAndSameRank(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	cases := []struct {
+		opts nn.Conv2DOptions
+		want string
+	}{
+		{nn.Conv2DOptions{}, "Conv2D(3→8, 3×3)"},
+		{nn.Conv2DOptions{Stride: 2, Padding: 1}, "Conv2D(3→8, 3×3, stride [2 2], padding [1 1 1 1])"},
+		{nn.Conv2DOptions{Same: true, Dilation: 2, NoBias: true}, "Conv2D(3→8, 3×3, same padding, dilation [2 2], no bias)"},
+	}
+	for _, tc := range cases {
+		if got := nn.NewConv2D(rng, 3, 8, 3, tc.opts).String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
+	}
+	same := nn.NewConv2D(rng, 3, 8, 3, nn.Conv2DOptions{Same: true})
+	msg := convPanicMessage(func() { same.Forward(autodiff.Const(tensor.Zeros(3, 5, 5))) })
+	if !strings.Contains(msg, "nn.Conv2D: input shape [3 5 5]") {
+		t.Errorf("3-D input with same padding: panic %q", msg)
+	}
+}

@@ -69,6 +69,9 @@ func TestDropout2DEvaluationAndSeed(t *testing.T) {
 	if got := d.String(); got != "Dropout2D(p=0.5)" {
 		t.Errorf("String() = %q", got)
 	}
+	if d.P() != 0.5 || d.Training() {
+		t.Errorf("P() = %v and Training() = %v, want 0.5 and false", d.P(), d.Training())
+	}
 }
 
 func TestChannelMaskGradCheck(t *testing.T) {

@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -359,10 +360,14 @@ func TestPoolLayers(t *testing.T) {
 	if got := gp.Forward(x).Shape(); !slices.Equal(got, []int{2, 3}) {
 		t.Errorf("GlobalAvgPool2D output shape %v, want [2 3]", got)
 	}
-	for _, m := range []nn.Module{mp, ap, gp, nn.NewFlatten()} {
+	d2 := nn.NewDropout2D(0.2, rand.New(rand.NewPCG(1, 1)))
+	for _, m := range []nn.Module{mp, ap, gp, nn.NewFlatten(), d2} {
 		if len(m.Params()) != 0 {
 			t.Errorf("%v has parameters %v", m, m.Params())
 		}
+	}
+	if got := fmt.Sprint(gp, " ", nn.NewFlatten()); got != "GlobalAvgPool2D Flatten" {
+		t.Errorf("String() of global pooling and Flatten = %q", got)
 	}
 }
 
