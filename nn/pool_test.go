@@ -440,3 +440,35 @@ func TestPoolingParallelMatchesSerial(t *testing.T) {
 		t.Error("parallel max pooling differs from the reference")
 	}
 }
+
+// Many ties, negative values and zeros of both signs: every path must send
+// each window's gradient to its first maximum, as the reference does.
+func TestMaxPoolTiesMatchReference(t *testing.T) {
+	values := []float32{-2, -1, float32(math.Copysign(0, -1)), 0, 1, 2}
+	rng := rand.New(rand.NewPCG(9, 9))
+	xt := tensor.Zeros(2, 3, 10, 12)
+	d := xt.Data()
+	for i := range d {
+		d[i] = values[rng.IntN(len(values))]
+	}
+	specs := []nn.Pool2DSpec{
+		{Kernel: [2]int{2, 2}},
+		{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}},
+		{Kernel: [2]int{2, 2}, CeilMode: true, Stride: [2]int{3, 3}},
+	}
+	for _, spec := range specs {
+		x := autodiff.Param(xt.Clone())
+		y := nn.MaxPool(x, spec)
+		gy := convRandTensor(3, y.Shape()...)
+		y.BackwardWith(gy)
+		wantY, wantDX, _, _ := poolRefMax(xt, spec, gy.Data())
+		for i, v := range y.Data().Data() {
+			if v != wantY[i] || math.Signbit(float64(v)) != math.Signbit(float64(wantY[i])) {
+				t.Fatalf("%v: output %d = %v, want %v", spec, i, v, wantY[i])
+			}
+		}
+		if !slices.Equal(x.Grad().Data(), wantDX) {
+			t.Fatalf("%v: input gradient differs from the reference", spec)
+		}
+	}
+}
