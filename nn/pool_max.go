@@ -84,6 +84,8 @@ func maxPoolPlane(g *poolGeom, src, dst []float32, idx []int32) {
 		h0 := oh*g.sh - g.ph
 		for ow := range g.ow {
 			w0 := ow*g.sw - g.pw
+			// Every key is above MinInt32, so the first element in the
+			// window always replaces this start.
 			best := int32(math.MinInt32)
 			bi := int32(-1)
 			for i := range g.kh {
@@ -97,9 +99,7 @@ func maxPoolPlane(g *poolGeom, src, dst []float32, idx []int32) {
 						continue
 					}
 					pos := int32(ih*g.w + iw)
-					if k := maxPoolKey(src[pos]); k > best || bi < 0 {
-						best, bi = k, pos
-					}
+					best, bi = maxPoolSelect(best, maxPoolKey(src[pos]), bi, pos)
 				}
 			}
 			// Every window the output-size rule keeps holds at least one
