@@ -139,8 +139,11 @@ func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
 	packB := p.transB || (rows >= 4*g.mr && p.ldb > 2048)
 	packA := p.transA
 
-	buf := sgemmBufferPool.Get().(*sgemmBuffers)
-	defer sgemmBufferPool.Put(buf)
+	var buf *sgemmBuffers
+	if packA || packB {
+		buf = sgemmBufferPool.Get().(*sgemmBuffers)
+		defer sgemmBufferPool.Put(buf)
+	}
 	if packA && len(buf.a) < g.mr*(sgemmKC+padA) {
 		buf.a = make([]float32, g.mr*(sgemmKC+padA))
 	}
