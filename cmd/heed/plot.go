@@ -28,7 +28,7 @@ var runColors = []color.Color{
 // path through a temporary file.
 func writePlot(path string, s studySetup, res *mtl.StudyResult) error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s, %s trunk, %d epochs: test accuracy per task", s.Dataset, s.Model, s.Epochs)
+	p.Title.Text = fmt.Sprintf("%s, %s trunk, %s: test accuracy per task", s.Dataset, s.Model, plural(s.Epochs, "epoch"))
 	p.Y.Label.Text = "test accuracy (%)"
 	p.NominalX(res.Tasks...)
 	// Leave headroom above 100 % for the legend, and half a slot on each
@@ -80,6 +80,9 @@ func writePlot(path string, s studySetup, res *mtl.StudyResult) error {
 	tmp.Close()
 	defer os.Remove(tmp.Name())
 	if err := p.Save(6*vg.Inch, 4*vg.Inch, tmp.Name()); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

@@ -32,8 +32,8 @@ type studySetup struct {
 }
 
 func printStudy(w io.Writer, s studySetup, res *mtl.StudyResult) {
-	fmt.Fprintf(w, "\nMTL efficiency paradox: %s, %s trunk, %d train / %d test, %d epochs, batch %d, %s, seed %d, %d threads, %s kernels\n\n",
-		s.Dataset, s.Model, s.Train, s.Test, s.Epochs, s.Batch, s.Optimizer, s.Seed, s.Threads, s.Kernels)
+	fmt.Fprintf(w, "\nMTL efficiency paradox: %s, %s trunk, %d train / %d test, %s, batch %d, %s, seed %d, %s, %s kernels\n\n",
+		s.Dataset, s.Model, s.Train, s.Test, plural(s.Epochs, "epoch"), s.Batch, s.Optimizer, s.Seed, plural(s.Threads, "thread"), s.Kernels)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := "run\t"
@@ -91,6 +91,14 @@ func printStudy(w io.Writer, s studySetup, res *mtl.StudyResult) {
 	}
 }
 
+// plural returns "1 epoch" or "5 epochs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -105,7 +113,7 @@ func contains(list []string, s string) bool {
 // files whole.
 func writeStudy(dir string, s studySetup, res *mtl.StudyResult) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create output directory: %w", err)
+		return fmt.Errorf("-out %s: cannot create the output directory (%v); pass a directory path", dir, err)
 	}
 	js, err := json.MarshalIndent(struct {
 		Setup studySetup       `json:"setup"`
@@ -166,6 +174,12 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	// CreateTemp makes the file readable by its owner alone; results are
+	// for everyone who can read the directory.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}

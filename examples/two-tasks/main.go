@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"sort"
 
 	"github.com/heed-ml/heed/datasets"
 	"github.com/heed-ml/heed/mtl"
@@ -45,6 +44,10 @@ func main() {
 }
 
 func run(epochs, batch, trainLimit int, seed int64, mnistDir, fashionDir, cifarDir string) error {
+	if epochs < 1 || batch < 1 || trainLimit < 0 {
+		return fmt.Errorf("invalid flags -epochs %d, -batch %d, -train-limit %d: epochs and batch must be at least 1, train-limit 0 (all) or more", epochs, batch, trainLimit)
+	}
+
 	// Step 1: two datasets, one per task. Each keeps its labels under
 	// "class"; the Data map below names the labels each task reads.
 	digitTrain, digitTest, err := datasets.LoadMNIST(mnistDir)
@@ -63,7 +66,8 @@ func run(epochs, batch, trainLimit int, seed int64, mnistDir, fashionDir, cifarD
 	if trainLimit > 0 {
 		digitTrain, itemTrain = digitTrain.Head(trainLimit), itemTrain.Head(trainLimit)
 	}
-	fmt.Printf("digit: %s, %d train; item: %s, %d train\n", digitTrain.Name, digitTrain.Len(), itemTrain.Name, itemTrain.Len())
+	fmt.Printf("digit: %s, %d samples; item: %s, %d samples; 20%% of each is held out for validation\n",
+		digitTrain.Name, digitTrain.Len(), itemTrain.Name, itemTrain.Len())
 
 	// Step 2: the towers. The digit tower flattens the 28×28 image and
 	// applies a dense layer; the item tower is two convolution blocks. The
@@ -120,14 +124,8 @@ func run(epochs, batch, trainLimit int, seed int64, mnistDir, fashionDir, cifarD
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(res))
-	for k := range res {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	fmt.Println("test:")
-	for _, k := range keys {
-		fmt.Printf("  %-16s %.4f\n", k, res[k])
-	}
+	fmt.Printf("test: digit accuracy %.2f%%, item accuracy %.2f%%\n", 100*res["digit_accuracy"], 100*res["item_accuracy"])
+	fmt.Printf("test losses: digit %.4f, item %.4f, weighted total 1.0·digit + 0.1·item = %.4f\n",
+		res["digit_loss"], res["item_loss"], res["loss"])
 	return nil
 }
