@@ -1,0 +1,41 @@
+//go:build !purego
+
+package asm
+
+// maxPool2x2Rows runs the current tier's kernel. The AVX2 kernel takes
+// whole groups of eight outputs, and the generic loop finishes the rest.
+func maxPool2x2Rows(dst, x0, x1 []float32) {
+	switch {
+	case current >= TierAVX512:
+		maxPool2x2RowsAVX512(dst, x0, x1)
+	case current >= TierAVX2:
+		n := len(dst) &^ 7
+		if n > 0 {
+			maxPool2x2RowsAVX2(dst[:n], x0[:2*n], x1[:2*n])
+		}
+		maxPool2x2RowsGeneric(dst[n:], x0[2*n:], x1[2*n:])
+	default:
+		maxPool2x2RowsGeneric(dst, x0, x1)
+	}
+}
+
+// maxPool2x2RowsAVX512 computes, for x0 and x1 of length 2*len(dst),
+//
+//	for j := range dst {
+//		best := x0[2*j]
+//		for _, v := range []float32{x0[2*j+1], x1[2*j], x1[2*j+1]} {
+//			if v > best || (v != v && best == best) {
+//				best = v
+//			}
+//		}
+//		dst[j] = best
+//	}
+//
+//go:noescape
+func maxPool2x2RowsAVX512(dst, x0, x1 []float32)
+
+// maxPool2x2RowsAVX2 computes the same loop as maxPool2x2RowsAVX512 for
+// len(dst) a multiple of 8.
+//
+//go:noescape
+func maxPool2x2RowsAVX2(dst, x0, x1 []float32)

@@ -1,0 +1,225 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Permutation indices for VPERMT2PS: the even and the odd positions of 32
+// consecutive inputs, that is the left and the right column of 16 windows.
+DATA poolEvenIdx<>+0(SB)/4, $0
+DATA poolEvenIdx<>+4(SB)/4, $2
+DATA poolEvenIdx<>+8(SB)/4, $4
+DATA poolEvenIdx<>+12(SB)/4, $6
+DATA poolEvenIdx<>+16(SB)/4, $8
+DATA poolEvenIdx<>+20(SB)/4, $10
+DATA poolEvenIdx<>+24(SB)/4, $12
+DATA poolEvenIdx<>+28(SB)/4, $14
+DATA poolEvenIdx<>+32(SB)/4, $16
+DATA poolEvenIdx<>+36(SB)/4, $18
+DATA poolEvenIdx<>+40(SB)/4, $20
+DATA poolEvenIdx<>+44(SB)/4, $22
+DATA poolEvenIdx<>+48(SB)/4, $24
+DATA poolEvenIdx<>+52(SB)/4, $26
+DATA poolEvenIdx<>+56(SB)/4, $28
+DATA poolEvenIdx<>+60(SB)/4, $30
+GLOBL poolEvenIdx<>(SB), RODATA|NOPTR, $64
+
+DATA poolOddIdx<>+0(SB)/4, $1
+DATA poolOddIdx<>+4(SB)/4, $3
+DATA poolOddIdx<>+8(SB)/4, $5
+DATA poolOddIdx<>+12(SB)/4, $7
+DATA poolOddIdx<>+16(SB)/4, $9
+DATA poolOddIdx<>+20(SB)/4, $11
+DATA poolOddIdx<>+24(SB)/4, $13
+DATA poolOddIdx<>+28(SB)/4, $15
+DATA poolOddIdx<>+32(SB)/4, $17
+DATA poolOddIdx<>+36(SB)/4, $19
+DATA poolOddIdx<>+40(SB)/4, $21
+DATA poolOddIdx<>+44(SB)/4, $23
+DATA poolOddIdx<>+48(SB)/4, $25
+DATA poolOddIdx<>+52(SB)/4, $27
+DATA poolOddIdx<>+56(SB)/4, $29
+DATA poolOddIdx<>+60(SB)/4, $31
+GLOBL poolOddIdx<>(SB), RODATA|NOPTR, $64
+// Register roles in maxPool2x2RowsAVX512:
+//
+//	DI        next output of dst
+//	SI, DX    next input of x0 and of x1
+//	CX        outputs left to write
+//	Z30, Z31  permutation indices picking the even and the odd of 32 inputs
+//	Z0, Z1    window elements a = x0[2j] and b = x0[2j+1], 16 windows
+//	Z2, Z3    window elements c = x1[2j] and d = x1[2j+1]
+//	Z4        maximum so far of each window
+//	Z5, Z6    second 16 inputs of x0 and x1 in the tail
+//	K1, K2    lanes whose (a, b) or (c, d) hold a NaN; in the tail, the
+//	          loaded lanes of the first and second 16 inputs
+//	K3        lanes holding a NaN in the fix-up; the stored lanes in the tail
+//	K4, K5    NaN lanes in the tail, kept apart from the load masks
+//
+// VMAXPS Z4, Zv, Z4 sets Z4 = Zv > Z4 ? Zv : Z4, so a later equal element,
+// −0 against +0 included, never replaces an earlier one. A NaN in Zv is
+// lost there, so lanes holding a NaN are fixed afterwards by copying d, c,
+// b, a in that order wherever the element is NaN, which leaves the first
+// NaN of the window.
+
+// func maxPool2x2RowsAVX512(dst, x0, x1 []float32)
+TEXT ·maxPool2x2RowsAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x0_base+24(FP), SI
+	MOVQ x1_base+48(FP), DX
+	VMOVDQU32 poolEvenIdx<>(SB), Z30
+	VMOVDQU32 poolOddIdx<>(SB), Z31
+
+avx512loop:
+	CMPQ CX, $16
+	JLT  avx512tail
+	VMOVUPS   (SI), Z0
+	VMOVAPS   Z0, Z1
+	VPERMT2PS 64(SI), Z30, Z0
+	VPERMT2PS 64(SI), Z31, Z1
+	VMOVUPS   (DX), Z2
+	VMOVAPS   Z2, Z3
+	VPERMT2PS 64(DX), Z30, Z2
+	VPERMT2PS 64(DX), Z31, Z3
+	VMAXPS    Z0, Z1, Z4
+	VMAXPS    Z4, Z2, Z4
+	VMAXPS    Z4, Z3, Z4
+	VCMPPS    $3, Z1, Z0, K1
+	VCMPPS    $3, Z3, Z2, K2
+	KORTESTW  K1, K2
+	JNZ       avx512nan
+
+avx512store:
+	VMOVUPS Z4, (DI)
+	ADDQ    $64, DI
+	ADDQ    $128, SI
+	ADDQ    $128, DX
+	SUBQ    $16, CX
+	JMP     avx512loop
+
+avx512nan:
+	VCMPPS  $3, Z3, Z3, K3
+	VMOVAPS Z3, K3, Z4
+	VCMPPS  $3, Z2, Z2, K3
+	VMOVAPS Z2, K3, Z4
+	VCMPPS  $3, Z1, Z1, K3
+	VMOVAPS Z1, K3, Z4
+	VCMPPS  $3, Z0, Z0, K3
+	VMOVAPS Z0, K3, Z4
+	JMP     avx512store
+
+avx512tail:
+	TESTQ CX, CX
+	JZ    avx512done
+
+	// The 2*CX inputs of each row need a mask of 2*CX low bits, split
+	// between the two 16-lane loads. Masked-off lanes load as zero and
+	// never fault, so nothing past the rows is touched.
+	MOVQ   CX, R8
+	ADDQ   CX, CX
+	MOVL   $1, AX
+	SHLL   CX, AX
+	DECL   AX
+	KMOVW  AX, K1
+	SHRL   $16, AX
+	KMOVW  AX, K2
+	MOVQ   R8, CX
+	MOVL   $1, AX
+	SHLL   CX, AX
+	DECL   AX
+	KMOVW  AX, K3
+
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z5
+	VMOVAPS   Z0, Z1
+	VPERMT2PS Z5, Z30, Z0
+	VPERMT2PS Z5, Z31, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMOVUPS.Z 64(DX), K2, Z6
+	VMOVAPS   Z2, Z3
+	VPERMT2PS Z6, Z30, Z2
+	VPERMT2PS Z6, Z31, Z3
+	VMAXPS    Z0, Z1, Z4
+	VMAXPS    Z4, Z2, Z4
+	VMAXPS    Z4, Z3, Z4
+
+	VCMPPS  $3, Z3, Z3, K4
+	VMOVAPS Z3, K4, Z4
+	VCMPPS  $3, Z2, Z2, K4
+	VMOVAPS Z2, K4, Z4
+	VCMPPS  $3, Z1, Z1, K4
+	VMOVAPS Z1, K4, Z4
+	VCMPPS  $3, Z0, Z0, K4
+	VMOVAPS Z0, K4, Z4
+
+	VMOVUPS Z4, K3, (DI)
+
+avx512done:
+	VZEROUPPER
+	RET
+
+// Register roles in maxPool2x2RowsAVX2:
+//
+//	DI        next output of dst
+//	SI, DX    next input of x0 and of x1
+//	CX        outputs left to write, a multiple of 8
+//	Y0, Y1    window elements a = x0[2j] and b = x0[2j+1], 8 windows
+//	Y2, Y3    window elements c = x1[2j] and d = x1[2j+1]
+//	Y4        maximum so far of each window
+//	Y5, Y6    the 16 inputs of a row being split, then NaN lane masks
+//	AX        NaN lane bits
+//
+// VSHUFPS picks the even or odd inputs within each 128-bit lane, which
+// leaves the windows in the 64-bit order 0, 2, 1, 3. Every later step works
+// lane by lane, so one VPERMPD on the result restores the order.
+
+// func maxPool2x2RowsAVX2(dst, x0, x1 []float32)
+TEXT ·maxPool2x2RowsAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x0_base+24(FP), SI
+	MOVQ x1_base+48(FP), DX
+
+avx2loop:
+	CMPQ CX, $8
+	JLT  avx2done
+	VMOVUPS (SI), Y5
+	VMOVUPS 32(SI), Y6
+	VSHUFPS $0x88, Y6, Y5, Y0
+	VSHUFPS $0xdd, Y6, Y5, Y1
+	VMOVUPS (DX), Y5
+	VMOVUPS 32(DX), Y6
+	VSHUFPS $0x88, Y6, Y5, Y2
+	VSHUFPS $0xdd, Y6, Y5, Y3
+	VMAXPS  Y0, Y1, Y4
+	VMAXPS  Y4, Y2, Y4
+	VMAXPS  Y4, Y3, Y4
+	VCMPPS  $3, Y1, Y0, Y5
+	VCMPPS  $3, Y3, Y2, Y6
+	VORPS   Y5, Y6, Y5
+	VMOVMSKPS Y5, AX
+	TESTL   AX, AX
+	JNZ     avx2nan
+
+avx2store:
+	VPERMPD $0xd8, Y4, Y4
+	VMOVUPS Y4, (DI)
+	ADDQ    $32, DI
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	SUBQ    $8, CX
+	JMP     avx2loop
+
+avx2nan:
+	VCMPPS    $3, Y3, Y3, Y5
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VCMPPS    $3, Y2, Y2, Y5
+	VBLENDVPS Y5, Y2, Y4, Y4
+	VCMPPS    $3, Y1, Y1, Y5
+	VBLENDVPS Y5, Y1, Y4, Y4
+	VCMPPS    $3, Y0, Y0, Y5
+	VBLENDVPS Y5, Y0, Y4, Y4
+	JMP       avx2store
+
+avx2done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,189 @@
+package asm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// poolNaN returns a quiet NaN with the given payload, so tests can tell
+// which NaN of a window was output.
+func poolNaN(payload uint32) float32 {
+	return math.Float32frombits(0x7fc00000 | payload&0x3fffff)
+}
+
+// poolInputs fills x with values that make ties, signed zeros, infinities
+// and NaNs with distinct payloads common, mixed with ordinary numbers.
+func poolInputs(rng *rand.Rand, x []float32) {
+	negZero := float32(math.Copysign(0, -1))
+	special := []float32{
+		0, negZero, 1, -1, 2, -2,
+		float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32,
+	}
+	for i := range x {
+		switch r := rng.IntN(20); {
+		case r < 8:
+			x[i] = special[rng.IntN(len(special))]
+		case r == 8:
+			x[i] = poolNaN(uint32(rng.IntN(1 << 22)))
+		case r == 9:
+			// A NaN with its sign bit set.
+			x[i] = -poolNaN(uint32(rng.IntN(1 << 22)))
+		default:
+			x[i] = float32(rng.NormFloat64())
+		}
+	}
+}
+
+func TestMaxPool2x2RowsMatchesGeneric(t *testing.T) {
+	const guard = 16
+	sentinel := poolNaN(0x2bad)
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, tier := range SupportedTiers() {
+		t.Run(tier.String(), func(t *testing.T) {
+			defer SetTier(tier)()
+			for n := 0; n <= 512; n++ {
+				for off := range 16 {
+					// Offsets move the inputs and the output independently
+					// off any vector alignment.
+					xoff := (off * 7) % 16
+					x0buf := make([]float32, xoff+2*n+guard)
+					x1buf := make([]float32, xoff+2*n+guard)
+					poolInputs(rng, x0buf)
+					poolInputs(rng, x1buf)
+					x0 := x0buf[xoff : xoff+2*n]
+					x1 := x1buf[xoff : xoff+2*n]
+
+					want := make([]float32, n)
+					maxPool2x2RowsGeneric(want, x0, x1)
+
+					buf := make([]float32, guard+off+n+guard)
+					for i := range buf {
+						buf[i] = sentinel
+					}
+					dst := buf[guard+off : guard+off+n]
+					MaxPool2x2Rows(dst, x0, x1)
+
+					for j := range dst {
+						if math.Float32bits(dst[j]) != math.Float32bits(want[j]) {
+							t.Fatalf("n=%d off=%d: dst[%d] = %#08x, want %#08x (window %v %v %v %v)",
+								n, off, j, math.Float32bits(dst[j]), math.Float32bits(want[j]),
+								x0[2*j], x0[2*j+1], x1[2*j], x1[2*j+1])
+						}
+					}
+					for i, v := range buf {
+						inside := i >= guard+off && i < guard+off+n
+						if !inside && math.Float32bits(v) != math.Float32bits(sentinel) {
+							t.Fatalf("n=%d off=%d: wrote %v at %d outside dst [%d, %d)",
+								n, off, v, i, guard+off, guard+off+n)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestMaxPool2x2RowsKnownAnswers checks windows whose result follows from
+// the documented rules alone, without the generic kernel.
+func TestMaxPool2x2RowsKnownAnswers(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	inf := float32(math.Inf(1))
+	nan1, nan2 := poolNaN(1), poolNaN(2)
+	cases := []struct {
+		name       string
+		a, b, c, d float32 // x0[0], x0[1], x1[0], x1[1]
+		want       float32
+	}{
+		{"max in each position a", 4, 1, 2, 3, 4},
+		{"max in b", 1, 4, 2, 3, 4},
+		{"max in c", 1, 2, 4, 3, 4},
+		{"max in d", 1, 2, 3, 4, 4},
+		{"all negative", -4, -1, -2, -3, -1},
+		{"-0 before +0", negZero, 0, -1, -1, negZero},
+		{"+0 before -0", 0, negZero, -1, -1, 0},
+		{"-0 in c before +0 in d", -1, -2, negZero, 0, negZero},
+		{"+inf wins", 1, inf, 3, 2, inf},
+		{"-inf loses", float32(math.Inf(-1)), -3, -2, -5, -2},
+		{"NaN in a wins", nan1, inf, 1, 2, nan1},
+		{"NaN in d wins", inf, 1, 2, nan1, nan1},
+		{"first NaN of two", 1, nan2, nan1, 3, nan2},
+		{"first NaN in row-major order", nan2, 0, 0, nan1, nan2},
+		{"negative NaN wins", 5, -nan1, 6, 7, -nan1},
+	}
+	for _, tier := range SupportedTiers() {
+		defer SetTier(tier)()
+		for _, tc := range cases {
+			// Repeating the window in every position of a full vector and of
+			// a tail catches a lane the kernel handles differently.
+			for _, n := range []int{1, 7, 8, 16, 17, 33} {
+				x0 := make([]float32, 2*n)
+				x1 := make([]float32, 2*n)
+				for j := range n {
+					x0[2*j], x0[2*j+1], x1[2*j], x1[2*j+1] = tc.a, tc.b, tc.c, tc.d
+				}
+				dst := make([]float32, n)
+				MaxPool2x2Rows(dst, x0, x1)
+				for j, v := range dst {
+					if math.Float32bits(v) != math.Float32bits(tc.want) {
+						t.Errorf("%v %s n=%d: dst[%d] = %v (%#08x), want %v (%#08x)",
+							tier, tc.name, n, j, v, math.Float32bits(v), tc.want, math.Float32bits(tc.want))
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestMaxPool2x2RowsLengthMismatchPanics(t *testing.T) {
+	cases := []struct {
+		name        string
+		dst, x0, x1 int
+	}{
+		{"x0 short", 4, 7, 8},
+		{"x1 long", 4, 8, 9},
+		{"dst long", 5, 8, 8},
+		{"empty dst with input", 0, 2, 2},
+	}
+	for _, fn := range []struct {
+		name string
+		f    func(dst, x0, x1 []float32)
+	}{{"MaxPool2x2Rows", MaxPool2x2Rows}, {"MaxPool2x2RowsGeneric", MaxPool2x2RowsGeneric}} {
+		for _, tc := range cases {
+			t.Run(fn.name+"/"+tc.name, func(t *testing.T) {
+				defer func() {
+					msg := fmt.Sprint(recover())
+					if !strings.Contains(msg, fn.name) || !strings.Contains(msg, "length mismatch") {
+						t.Errorf("panic %q, want one naming %s and the length mismatch", msg, fn.name)
+					}
+				}()
+				fn.f(make([]float32, tc.dst), make([]float32, tc.x0), make([]float32, tc.x1))
+			})
+		}
+	}
+}
+
+func BenchmarkMaxPool2x2Rows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tier := range SupportedTiers() {
+		for _, n := range []int{13, 15, 256} {
+			x0 := make([]float32, 2*n)
+			x1 := make([]float32, 2*n)
+			for i := range x0 {
+				x0[i], x1[i] = rng.Float32(), rng.Float32()
+			}
+			dst := make([]float32, n)
+			b.Run(fmt.Sprintf("%v/n=%d", tier, n), func(b *testing.B) {
+				defer SetTier(tier)()
+				b.SetBytes(int64(4 * 5 * n))
+				for b.Loop() {
+					MaxPool2x2Rows(dst, x0, x1)
+				}
+			})
+		}
+	}
+}
