@@ -114,17 +114,15 @@ func maxPoolPlane(g *poolGeom, src, dst []float32, idx []int32) {
 
 // maxPool2x2 is maxPoolPlane for the common 2×2 window with stride 2 and no
 // padding, unrolled. idx may be nil when the winners' positions are not
-// needed. Then the maximum comes from the builtin max, which compiles
-// without branches and propagates NaN.
+// needed. Then asm.MaxPool2x2Rows pools each row pair with SIMD where the
+// CPU has it, following the same rules as maxPoolPlane: the first of equal
+// maxima (−0 and +0 included) wins, and so does the first NaN.
 //
 // With idx, the plane must hold no NaN. The winner is then found by a
 // tournament on order-preserving integer keys, selecting with bit masks
 // rather than comparisons: Go compiles float comparisons, and often
 // integer ones, to branches, which mispredict about half the time on random
 // activations and made this path several times slower.
-//
-// NOTE: without idx, a window whose maximum is zero outputs +0 even when −0
-// comes first, where maxPoolPlane and PyTorch output the first.
 func maxPool2x2(g *poolGeom, src, dst []float32, idx []int32) {
 	for oh := range g.oh {
 		top := 2 * oh * g.w
@@ -134,9 +132,7 @@ func maxPool2x2(g *poolGeom, src, dst []float32, idx []int32) {
 		r0 := src[top : top+2*len(d)]
 		r1 := src[bot : bot+2*len(d)]
 		if idx == nil {
-			for ow := range d {
-				d[ow] = max(max(r0[2*ow], r0[2*ow+1]), max(r1[2*ow], r1[2*ow+1]))
-			}
+			asm.MaxPool2x2Rows(d, r0, r1)
 			continue
 		}
 		ix := idx[oh*g.ow : oh*g.ow+len(d)]
