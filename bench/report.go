@@ -216,14 +216,23 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w, "GFLOP/s is the median of the timed samples and best the fastest one. % of peak is the median ratio to")
+	fmt.Fprintln(w, "FMA-peak samples timed alternately with the SGEMM samples, so a busy machine slows both sides; it can")
+	fmt.Fprintln(w, "differ from GFLOP/s over the header's peak, which is timed separately. × gonum is the ratio of medians.")
+	fmt.Fprintln(w, "See docs/benchmarks.md for the method.")
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "kernel\tinput MiB\tGB/s\tcopy GB/s\t% of copy\t")
 	for _, s := range r.Streams {
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.0f%%\t\n", s.Kernel, s.Bytes>>20, s.GBps, s.CopyGBps, s.PctCopy)
 	}
-	if err := tw.Flush(); err != nil || len(r.MLP) == 0 {
+	if err := tw.Flush(); err != nil {
 		return err
+	}
+	fmt.Fprintln(w, "GB/s counts the bytes each kernel reads and writes; copy GB/s is a copy timed alternately with it, and")
+	fmt.Fprintln(w, "% of copy their median ratio. Kernels that read more than they write (Dot, Sum, Axpy) can pass 100%.")
+	if len(r.MLP) == 0 {
+		return nil
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
