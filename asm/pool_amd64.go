@@ -39,3 +39,30 @@ func maxPool2x2RowsAVX512(dst, x0, x1 []float32)
 //
 //go:noescape
 func maxPool2x2RowsAVX2(dst, x0, x1 []float32)
+
+// maxPool2x2RowsIndex runs the AVX-512 kernel where the tier allows, and
+// the branch-free Go loop otherwise.
+func maxPool2x2RowsIndex(dst []float32, idx []int32, x0, x1 []float32, pos0, pos1 int32) {
+	if current >= TierAVX512 {
+		maxPool2x2RowsIndexAVX512(dst, idx, x0, x1, pos0, pos1)
+		return
+	}
+	maxPool2x2RowsIndexKeys(dst, idx, x0, x1, pos0, pos1)
+}
+
+// maxPool2x2RowsIndexAVX512 computes, for x0 and x1 of length 2*len(dst)
+// and idx of length len(dst),
+//
+//	for j := range dst {
+//		p := int32(2 * j)
+//		best, at := x0[2*j], pos0+p
+//		for i, v := range []float32{x0[2*j+1], x1[2*j], x1[2*j+1]} {
+//			if v > best || (v != v && best == best) {
+//				best, at = v, []int32{pos0 + p + 1, pos1 + p, pos1 + p + 1}[i]
+//			}
+//		}
+//		dst[j], idx[j] = best, at
+//	}
+//
+//go:noescape
+func maxPool2x2RowsIndexAVX512(dst []float32, idx []int32, x0, x1 []float32, pos0, pos1 int32)

@@ -223,3 +223,175 @@ avx2nan:
 avx2done:
 	VZEROUPPER
 	RET
+
+// Register roles in maxPool2x2RowsIndexAVX512:
+//
+//	DI, BX    next output of dst and of idx
+//	SI, DX    next input of x0 and of x1
+//	CX        outputs left to write
+//	Z30, Z31  permutation indices picking the even and the odd of 32 inputs
+//	Z20, Z21  positions of a and of c for the current 16 windows
+//	Z22       32 in every lane, the step of Z20 and Z21 per 16 windows
+//	Z23       1 in every lane, the offset of b from a and of d from c
+//	Z0, Z1    window elements a = x0[2j] and b = x0[2j+1], 16 windows
+//	Z2, Z3    window elements c = x1[2j] and d = x1[2j+1]
+//	Z4, Z5    maximum so far of each window and its position
+//	Z6        position of b or of d
+//	Z7, Z8    second 16 inputs of x0 and x1 in the tail
+//	K1        lanes where the element replaces the maximum, or is NaN in
+//	          the fix-up
+//	K2        lanes whose (c, d) hold a NaN
+//	K3, K4    loaded lanes of the first and second 16 inputs in the tail
+//	K5        stored lanes in the tail
+//
+// Predicate 0x1e of VCMPPS is "greater than, ordered", so a later element
+// replaces the maximum only if strictly larger and neither is NaN. Lanes
+// holding a NaN are fixed afterwards as in maxPool2x2RowsAVX512.
+
+// func maxPool2x2RowsIndexAVX512(dst []float32, idx []int32, x0, x1 []float32, pos0, pos1 int32)
+TEXT ·maxPool2x2RowsIndexAVX512(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ idx_base+24(FP), BX
+	MOVQ x0_base+48(FP), SI
+	MOVQ x1_base+72(FP), DX
+	VMOVDQU32 poolEvenIdx<>(SB), Z30
+	VMOVDQU32 poolOddIdx<>(SB), Z31
+
+	// Lane l of the first 16 windows has a at pos0+2l and c at pos1+2l,
+	// and poolEvenIdx holds 2l.
+	MOVL         pos0+96(FP), AX
+	VPBROADCASTD AX, Z20
+	VPADDD       Z30, Z20, Z20
+	MOVL         pos1+100(FP), AX
+	VPBROADCASTD AX, Z21
+	VPADDD       Z30, Z21, Z21
+	MOVL         $32, AX
+	VPBROADCASTD AX, Z22
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z23
+
+idxloop:
+	CMPQ CX, $16
+	JLT  idxtail
+	VMOVUPS   (SI), Z0
+	VMOVAPS   Z0, Z1
+	VPERMT2PS 64(SI), Z30, Z0
+	VPERMT2PS 64(SI), Z31, Z1
+	VMOVUPS   (DX), Z2
+	VMOVAPS   Z2, Z3
+	VPERMT2PS 64(DX), Z30, Z2
+	VPERMT2PS 64(DX), Z31, Z3
+
+	VMOVAPS   Z0, Z4
+	VMOVDQA32 Z20, Z5
+	VPADDD    Z23, Z20, Z6
+	VCMPPS    $0x1e, Z4, Z1, K1
+	VMOVAPS   Z1, K1, Z4
+	VMOVDQA32 Z6, K1, Z5
+	VCMPPS    $0x1e, Z4, Z2, K1
+	VMOVAPS   Z2, K1, Z4
+	VMOVDQA32 Z21, K1, Z5
+	VPADDD    Z23, Z21, Z6
+	VCMPPS    $0x1e, Z4, Z3, K1
+	VMOVAPS   Z3, K1, Z4
+	VMOVDQA32 Z6, K1, Z5
+
+	VCMPPS   $3, Z1, Z0, K1
+	VCMPPS   $3, Z3, Z2, K2
+	KORTESTW K1, K2
+	JNZ      idxnan
+
+idxstore:
+	VMOVUPS   Z4, (DI)
+	VMOVDQU32 Z5, (BX)
+	VPADDD    Z22, Z20, Z20
+	VPADDD    Z22, Z21, Z21
+	ADDQ      $64, DI
+	ADDQ      $64, BX
+	ADDQ      $128, SI
+	ADDQ      $128, DX
+	SUBQ      $16, CX
+	JMP       idxloop
+
+idxnan:
+	// Z6 still holds the positions of d.
+	VCMPPS    $3, Z3, Z3, K1
+	VMOVAPS   Z3, K1, Z4
+	VMOVDQA32 Z6, K1, Z5
+	VCMPPS    $3, Z2, Z2, K1
+	VMOVAPS   Z2, K1, Z4
+	VMOVDQA32 Z21, K1, Z5
+	VPADDD    Z23, Z20, Z6
+	VCMPPS    $3, Z1, Z1, K1
+	VMOVAPS   Z1, K1, Z4
+	VMOVDQA32 Z6, K1, Z5
+	VCMPPS    $3, Z0, Z0, K1
+	VMOVAPS   Z0, K1, Z4
+	VMOVDQA32 Z20, K1, Z5
+	JMP       idxstore
+
+idxtail:
+	TESTQ CX, CX
+	JZ    idxdone
+
+	// Masks as in the tail of maxPool2x2RowsAVX512.
+	MOVQ  CX, R8
+	ADDQ  CX, CX
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K3
+	SHRL  $16, AX
+	KMOVW AX, K4
+	MOVQ  R8, CX
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K5
+
+	VMOVUPS.Z (SI), K3, Z0
+	VMOVUPS.Z 64(SI), K4, Z7
+	VMOVAPS   Z0, Z1
+	VPERMT2PS Z7, Z30, Z0
+	VPERMT2PS Z7, Z31, Z1
+	VMOVUPS.Z (DX), K3, Z2
+	VMOVUPS.Z 64(DX), K4, Z8
+	VMOVAPS   Z2, Z3
+	VPERMT2PS Z8, Z30, Z2
+	VPERMT2PS Z8, Z31, Z3
+
+	VMOVAPS   Z0, Z4
+	VMOVDQA32 Z20, Z5
+	VPADDD    Z23, Z20, Z6
+	VCMPPS    $0x1e, Z4, Z1, K1
+	VMOVAPS   Z1, K1, Z4
+	VMOVDQA32 Z6, K1, Z5
+	VCMPPS    $0x1e, Z4, Z2, K1
+	VMOVAPS   Z2, K1, Z4
+	VMOVDQA32 Z21, K1, Z5
+	VPADDD    Z23, Z21, Z6
+	VCMPPS    $0x1e, Z4, Z3, K1
+	VMOVAPS   Z3, K1, Z4
+	VMOVDQA32 Z6, K1, Z5
+
+	VCMPPS    $3, Z3, Z3, K1
+	VMOVAPS   Z3, K1, Z4
+	VMOVDQA32 Z6, K1, Z5
+	VCMPPS    $3, Z2, Z2, K1
+	VMOVAPS   Z2, K1, Z4
+	VMOVDQA32 Z21, K1, Z5
+	VPADDD    Z23, Z20, Z6
+	VCMPPS    $3, Z1, Z1, K1
+	VMOVAPS   Z1, K1, Z4
+	VMOVDQA32 Z6, K1, Z5
+	VCMPPS    $3, Z0, Z0, K1
+	VMOVAPS   Z0, K1, Z4
+	VMOVDQA32 Z20, K1, Z5
+
+	VMOVUPS   Z4, K5, (DI)
+	VMOVDQU32 Z5, K5, (BX)
+
+idxdone:
+	VZEROUPPER
+	RET
