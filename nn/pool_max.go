@@ -48,10 +48,7 @@ func MaxPool(x *autodiff.Value, spec Pool2DSpec) *autodiff.Value {
 			if argmax != nil {
 				idx = argmax[p*ohw : (p+1)*ohw]
 			}
-			// The unrolled path finds winners for numbers only, so a plane
-			// whose sum is NaN, which it is when the plane holds a NaN (or
-			// both infinities), takes the general path.
-			if fast && (idx == nil || !math.IsNaN(float64(asm.Sum(src)))) {
+			if fast {
 				maxPool2x2(&g, src, dst, idx)
 			} else {
 				maxPoolPlane(&g, src, dst, idx)
@@ -113,46 +110,23 @@ func maxPoolPlane(g *poolGeom, src, dst []float32, idx []int32) {
 }
 
 // maxPool2x2 is maxPoolPlane for the common 2×2 window with stride 2 and no
-// padding, unrolled. idx may be nil when the winners' positions are not
-// needed. Then asm.MaxPool2x2Rows pools each row pair with SIMD where the
-// CPU has it, following the same rules as maxPoolPlane: the first of equal
-// maxima (−0 and +0 included) wins, and so does the first NaN.
-//
-// With idx, the plane must hold no NaN. The winner is then found by a
-// tournament on order-preserving integer keys, selecting with bit masks
-// rather than comparisons: Go compiles float comparisons, and often
-// integer ones, to branches, which mispredict about half the time on random
-// activations and made this path several times slower.
+// padding, with each row pair pooled by asm.MaxPool2x2Rows, or
+// asm.MaxPool2x2RowsIndex when idx is not nil. Those kernels use SIMD where
+// the CPU has it and follow the same rules as maxPoolPlane: the first of
+// equal maxima (−0 and +0 included) wins, and so does the first NaN.
 func maxPool2x2(g *poolGeom, src, dst []float32, idx []int32) {
 	for oh := range g.oh {
 		top := 2 * oh * g.w
 		bot := top + g.w
 		d := dst[oh*g.ow : (oh+1)*g.ow]
-		// Lengths tied to len(d) let the compiler drop the bounds checks.
 		r0 := src[top : top+2*len(d)]
 		r1 := src[bot : bot+2*len(d)]
 		if idx == nil {
 			asm.MaxPool2x2Rows(d, r0, r1)
 			continue
 		}
-		ix := idx[oh*g.ow : oh*g.ow+len(d)]
-		for ow := range d {
-			best, bi := maxPoolNumberKey(r0[2*ow]), int32(top+2*ow)
-			best, bi = maxPoolSelect(best, maxPoolNumberKey(r0[2*ow+1]), bi, int32(top+2*ow+1))
-			best, bi = maxPoolSelect(best, maxPoolNumberKey(r1[2*ow]), bi, int32(bot+2*ow))
-			_, bi = maxPoolSelect(best, maxPoolNumberKey(r1[2*ow+1]), bi, int32(bot+2*ow+1))
-			d[ow] = src[bi]
-			ix[ow] = bi
-		}
+		asm.MaxPool2x2RowsIndex(d, idx[oh*g.ow:(oh+1)*g.ow], r0, r1, int32(top), int32(bot))
 	}
-}
-
-// maxPoolNumberKey is maxPoolKey without the NaN case, for inputs known to
-// hold none: larger numbers give larger keys, and −0 and +0 the same key.
-func maxPoolNumberKey(v float32) int32 {
-	b := int32(math.Float32bits(v))
-	sign := b >> 31
-	return ((b & 0x7fffffff) ^ sign) - sign
 }
 
 // maxPoolSelect returns (key, pos) when key > best and (best, bestPos)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heed-ml/heed/asm"
 	"github.com/heed-ml/heed/autodiff"
 	"github.com/heed-ml/heed/nn"
 	"github.com/heed-ml/heed/tensor"
@@ -469,6 +470,82 @@ func TestMaxPoolTiesMatchReference(t *testing.T) {
 		}
 		if !slices.Equal(x.Grad().Data(), wantDX) {
 			t.Fatalf("%v: input gradient differs from the reference", spec)
+		}
+	}
+}
+
+// TestMaxPool2x2EveryTierMatchesReference runs the SIMD 2×2 path on every
+// kernel tier, with and without gradients, on inputs full of ties, signed
+// zeros, infinities and NaNs with distinct payloads. The reference picks
+// the first maximum in row-major order, a NaN over any number.
+func TestMaxPool2x2EveryTierMatchesReference(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	inf := float32(math.Inf(1))
+	values := []float32{-2, -1, negZero, 0, 1, 2, inf, -inf}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, shape := range [][]int{{2, 3, 10, 12}, {1, 2, 9, 31}, {1, 1, 4, 66}} {
+		xt := tensor.Zeros(shape...)
+		d := xt.Data()
+		for i := range d {
+			if rng.IntN(25) == 0 {
+				d[i] = math.Float32frombits(0x7fc00000 | uint32(rng.IntN(1<<22)))
+			} else {
+				d[i] = values[rng.IntN(len(values))]
+			}
+		}
+		n, c, h, w := shape[0], shape[1], shape[2], shape[3]
+		oh, ow := h/2, w/2
+		want := make([]float32, 0, n*c*oh*ow)
+		wantAt := make([]int, 0, n*c*oh*ow)
+		for p := range n * c {
+			for i := range oh {
+				for j := range ow {
+					at := p*h*w + 2*i*w + 2*j
+					for _, q := range []int{at + 1, at + w, at + w + 1} {
+						v, best := d[q], d[at]
+						if v > best || (v != v && best == best) {
+							at = q
+						}
+					}
+					want = append(want, d[at])
+					wantAt = append(wantAt, at)
+				}
+			}
+		}
+
+		for _, tier := range asm.SupportedTiers() {
+			restore := asm.SetTier(tier)
+			for _, grad := range []bool{false, true} {
+				name := fmt.Sprintf("%v %v grad=%v", shape, tier, grad)
+				x := autodiff.Const(xt)
+				if grad {
+					x = autodiff.Param(xt.Clone())
+				}
+				y := nn.MaxPool(x, nn.Pool2DSpec{Kernel: [2]int{2, 2}})
+				for i, v := range y.Data().Data() {
+					if math.Float32bits(v) != math.Float32bits(want[i]) {
+						t.Fatalf("%s: output %d = %#08x, want %#08x", name, i,
+							math.Float32bits(v), math.Float32bits(want[i]))
+					}
+				}
+				if !grad {
+					continue
+				}
+				gy := tensor.Zeros(y.Shape()...)
+				gyd := gy.Data()
+				for i := range gyd {
+					gyd[i] = float32(i + 1)
+				}
+				y.BackwardWith(gy)
+				wantDX := make([]float32, len(d))
+				for i, at := range wantAt {
+					wantDX[at] += gyd[i]
+				}
+				if !slices.Equal(x.Grad().Data(), wantDX) {
+					t.Fatalf("%s: input gradient does not reach the first maximum of each window", name)
+				}
+			}
+			restore()
 		}
 	}
 }
