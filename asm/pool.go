@@ -60,6 +60,41 @@ func checkPoolRows(op string, dst, x0, x1 []float32) {
 	}
 }
 
+// MaxPool2x2Plane pools an h×w plane src, stored row by row, with 2×2
+// windows at stride 2 into the (h/2)×(w/2) plane dst, with the rules of
+// MaxPool2x2Rows. An odd last row or column of src is left out, as in max
+// pooling without padding or ceil mode. It panics unless src holds h*w
+// elements and dst (h/2)*(w/2).
+func MaxPool2x2Plane(dst, src []float32, h, w int) {
+	checkPoolPlane("MaxPool2x2Plane", dst, src, h, w)
+	maxPool2x2Plane(dst, src, h, w)
+}
+
+// MaxPool2x2PlaneGeneric is the plain-Go reference for MaxPool2x2Plane.
+func MaxPool2x2PlaneGeneric(dst, src []float32, h, w int) {
+	checkPoolPlane("MaxPool2x2PlaneGeneric", dst, src, h, w)
+	maxPool2x2PlaneRows(dst, src, h, w, maxPool2x2RowsGeneric)
+}
+
+// maxPool2x2PlaneRows pools a plane one row pair at a time with rows.
+func maxPool2x2PlaneRows(dst, src []float32, h, w int, rows func(dst, x0, x1 []float32)) {
+	oh, ow := h/2, w/2
+	for r := range oh {
+		top := 2 * r * w
+		rows(dst[r*ow:(r+1)*ow], src[top:top+2*ow], src[top+w:top+w+2*ow])
+	}
+}
+
+func checkPoolPlane(op string, dst, src []float32, h, w int) {
+	if h < 0 || w < 0 {
+		panic(fmt.Sprintf("asm.%s: negative plane size %d×%d", op, h, w))
+	}
+	if len(src) != h*w || len(dst) != (h/2)*(w/2) {
+		panic(fmt.Sprintf("asm.%s: length mismatch: src %d, dst %d for a %d×%d plane (expected src %d, dst %d)",
+			op, len(src), len(dst), h, w, h*w, (h/2)*(w/2)))
+	}
+}
+
 // MaxPool2x2RowsIndex is MaxPool2x2Rows that also records each window's
 // winner for the backward pass: idx[j] is pos0+2j or pos0+2j+1 when the
 // maximum dst[j] came from x0[2j] or x0[2j+1], and pos1+2j or pos1+2j+1

@@ -7,7 +7,9 @@ package asm
 func maxPool2x2Rows(dst, x0, x1 []float32) {
 	switch {
 	case current >= TierAVX512:
-		maxPool2x2RowsAVX512(dst, x0, x1)
+		if len(dst) > 0 {
+			maxPool2x2AVX512(&dst[0], &x0[0], &x1[0], 1, len(dst), 0)
+		}
 	case current >= TierAVX2:
 		n := len(dst) &^ 7
 		if n > 0 {
@@ -19,23 +21,41 @@ func maxPool2x2Rows(dst, x0, x1 []float32) {
 	}
 }
 
-// maxPool2x2RowsAVX512 computes, for x0 and x1 of length 2*len(dst),
+// maxPool2x2Plane runs the AVX-512 kernel over the whole plane in one call,
+// which saves a call per row pair, and the row kernel per row pair on
+// other tiers.
+func maxPool2x2Plane(dst, src []float32, h, w int) {
+	oh, ow := h/2, w/2
+	if current >= TierAVX512 {
+		if oh > 0 && ow > 0 {
+			maxPool2x2AVX512(&dst[0], &src[0], &src[w], oh, ow, 2*w)
+		}
+		return
+	}
+	maxPool2x2PlaneRows(dst, src, h, w, maxPool2x2Rows)
+}
+
+// maxPool2x2AVX512 computes, where x0 and x1 point to rows of at least
+// 2*ow elements, rows row pairs apart by step elements, and dst to
+// rows*ow outputs,
 //
-//	for j := range dst {
-//		best := x0[2*j]
-//		for _, v := range []float32{x0[2*j+1], x1[2*j], x1[2*j+1]} {
-//			if v > best || (v != v && best == best) {
-//				best = v
+//	for r := range rows {
+//		for j := range ow {
+//			best := x0[r*step+2*j]
+//			for _, v := range []float32{x0[r*step+2*j+1], x1[r*step+2*j], x1[r*step+2*j+1]} {
+//				if v > best || (v != v && best == best) {
+//					best = v
+//				}
 //			}
+//			dst[r*ow+j] = best
 //		}
-//		dst[j] = best
 //	}
 //
 //go:noescape
-func maxPool2x2RowsAVX512(dst, x0, x1 []float32)
+func maxPool2x2AVX512(dst, x0, x1 *float32, rows, ow, step int)
 
-// maxPool2x2RowsAVX2 computes the same loop as maxPool2x2RowsAVX512 for
-// len(dst) a multiple of 8.
+// maxPool2x2RowsAVX2 computes the loop of maxPool2x2AVX512 for one row pair
+// (rows 1), with len(dst) a multiple of 8 outputs.
 //
 //go:noescape
 func maxPool2x2RowsAVX2(dst, x0, x1 []float32)

@@ -39,11 +39,16 @@ DATA poolOddIdx<>+52(SB)/4, $27
 DATA poolOddIdx<>+56(SB)/4, $29
 DATA poolOddIdx<>+60(SB)/4, $31
 GLOBL poolOddIdx<>(SB), RODATA|NOPTR, $64
-// Register roles in maxPool2x2RowsAVX512:
+// Register roles in maxPool2x2AVX512:
 //
-//	DI        next output of dst
-//	SI, DX    next input of x0 and of x1
-//	CX        outputs left to write
+//	R9, R10   start of the current row pair's row in x0 and in x1
+//	R11       row pairs left to pool
+//	R12       outputs per row pair
+//	R13       bytes from one row pair's start to the next
+//	DI        next output of dst, running on across row pairs
+//	SI, DX    next input of the current rows of x0 and of x1
+//	CX        outputs left to write in the current row pair
+//	R8        outputs of the current row pair's tail
 //	Z30, Z31  permutation indices picking the even and the odd of 32 inputs
 //	Z0, Z1    window elements a = x0[2j] and b = x0[2j+1], 16 windows
 //	Z2, Z3    window elements c = x1[2j] and d = x1[2j+1]
@@ -52,7 +57,7 @@ GLOBL poolOddIdx<>(SB), RODATA|NOPTR, $64
 //	K1, K2    lanes whose (a, b) or (c, d) hold a NaN; in the tail, the
 //	          loaded lanes of the first and second 16 inputs
 //	K3        lanes holding a NaN in the fix-up; the stored lanes in the tail
-//	K4, K5    NaN lanes in the tail, kept apart from the load masks
+//	K4        NaN lanes in the tail, kept apart from the load masks
 //
 // VMAXPS Z4, Zv, Z4 sets Z4 = Zv > Z4 ? Zv : Z4, so a later equal element,
 // −0 against +0 included, never replaces an earlier one. A NaN in Zv is
@@ -60,14 +65,24 @@ GLOBL poolOddIdx<>(SB), RODATA|NOPTR, $64
 // b, a in that order wherever the element is NaN, which leaves the first
 // NaN of the window.
 
-// func maxPool2x2RowsAVX512(dst, x0, x1 []float32)
-TEXT ·maxPool2x2RowsAVX512(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ x0_base+24(FP), SI
-	MOVQ x1_base+48(FP), DX
+// func maxPool2x2AVX512(dst, x0, x1 *float32, rows, ow, step int)
+TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ x0+8(FP), R9
+	MOVQ x1+16(FP), R10
+	MOVQ rows+24(FP), R11
+	MOVQ ow+32(FP), R12
+	MOVQ step+40(FP), R13
+	SHLQ $2, R13
 	VMOVDQU32 poolEvenIdx<>(SB), Z30
 	VMOVDQU32 poolOddIdx<>(SB), Z31
+
+avx512row:
+	TESTQ R11, R11
+	JZ    avx512done
+	MOVQ  R9, SI
+	MOVQ  R10, DX
+	MOVQ  R12, CX
 
 avx512loop:
 	CMPQ CX, $16
@@ -109,24 +124,24 @@ avx512nan:
 
 avx512tail:
 	TESTQ CX, CX
-	JZ    avx512done
+	JZ    avx512next
 
 	// The 2*CX inputs of each row need a mask of 2*CX low bits, split
 	// between the two 16-lane loads. Masked-off lanes load as zero and
 	// never fault, so nothing past the rows is touched.
-	MOVQ   CX, R8
-	ADDQ   CX, CX
-	MOVL   $1, AX
-	SHLL   CX, AX
-	DECL   AX
-	KMOVW  AX, K1
-	SHRL   $16, AX
-	KMOVW  AX, K2
-	MOVQ   R8, CX
-	MOVL   $1, AX
-	SHLL   CX, AX
-	DECL   AX
-	KMOVW  AX, K3
+	MOVQ  CX, R8
+	ADDQ  CX, CX
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K1
+	SHRL  $16, AX
+	KMOVW AX, K2
+	MOVQ  R8, CX
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K3
 
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z5
@@ -152,6 +167,13 @@ avx512tail:
 	VMOVAPS Z0, K4, Z4
 
 	VMOVUPS Z4, K3, (DI)
+	LEAQ    (DI)(R8*4), DI
+
+avx512next:
+	ADDQ R13, R9
+	ADDQ R13, R10
+	DECQ R11
+	JMP  avx512row
 
 avx512done:
 	VZEROUPPER
@@ -246,7 +268,7 @@ avx2done:
 //
 // Predicate 0x1e of VCMPPS is "greater than, ordered", so a later element
 // replaces the maximum only if strictly larger and neither is NaN. Lanes
-// holding a NaN are fixed afterwards as in maxPool2x2RowsAVX512.
+// holding a NaN are fixed afterwards as in maxPool2x2AVX512.
 
 // func maxPool2x2RowsIndexAVX512(dst []float32, idx []int32, x0, x1 []float32, pos0, pos1 int32)
 TEXT ·maxPool2x2RowsIndexAVX512(SB), NOSPLIT, $0-104
@@ -335,7 +357,7 @@ idxtail:
 	TESTQ CX, CX
 	JZ    idxdone
 
-	// Masks as in the tail of maxPool2x2RowsAVX512.
+	// Masks as in the tail of maxPool2x2AVX512.
 	MOVQ  CX, R8
 	ADDQ  CX, CX
 	MOVL  $1, AX

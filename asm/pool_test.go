@@ -368,3 +368,85 @@ func BenchmarkMaxPool2x2RowsIndex(b *testing.B) {
 		}
 	}
 }
+
+func TestMaxPool2x2PlaneMatchesGeneric(t *testing.T) {
+	const guard = 16
+	sentinel := poolNaN(0x2bad)
+	rng := rand.New(rand.NewPCG(9, 13))
+	for _, tier := range SupportedTiers() {
+		t.Run(tier.String(), func(t *testing.T) {
+			defer SetTier(tier)()
+			for h := 0; h <= 7; h++ {
+				for w := 0; w <= 70; w++ {
+					off := rng.IntN(16)
+					srcBuf := make([]float32, off+h*w+guard)
+					poolInputs(rng, srcBuf)
+					src := srcBuf[off : off+h*w]
+					n := (h / 2) * (w / 2)
+
+					want := make([]float32, n)
+					MaxPool2x2PlaneGeneric(want, src, h, w)
+					// The reference itself must agree with pooling row by row.
+					for r := range h / 2 {
+						row := make([]float32, w/2)
+						maxPool2x2RowsGeneric(row, src[2*r*w:2*r*w+2*(w/2)], src[(2*r+1)*w:(2*r+1)*w+2*(w/2)])
+						for j := range row {
+							if math.Float32bits(row[j]) != math.Float32bits(want[r*(w/2)+j]) {
+								t.Fatalf("%d×%d: generic plane output (%d, %d) differs from its row", h, w, r, j)
+							}
+						}
+					}
+
+					buf := make([]float32, guard+off+n+guard)
+					for i := range buf {
+						buf[i] = sentinel
+					}
+					dst := buf[guard+off : guard+off+n]
+					MaxPool2x2Plane(dst, src, h, w)
+					for i := range dst {
+						if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%d×%d: dst[%d] = %#08x, want %#08x", h, w, i,
+								math.Float32bits(dst[i]), math.Float32bits(want[i]))
+						}
+					}
+					for i, v := range buf {
+						inside := i >= guard+off && i < guard+off+n
+						if !inside && math.Float32bits(v) != math.Float32bits(sentinel) {
+							t.Fatalf("%d×%d: wrote %v at %d outside dst [%d, %d)", h, w, v, i, guard+off, guard+off+n)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestMaxPool2x2PlaneBadSizePanics(t *testing.T) {
+	cases := []struct {
+		name        string
+		dst, src    int
+		h, w        int
+		wantMessage string
+	}{
+		{"src short", 4, 15, 4, 4, "src 15"},
+		{"dst short", 3, 16, 4, 4, "dst 3"},
+		{"odd size dst long", 5, 25, 5, 5, "dst 5"},
+		{"negative height", 0, 0, -2, 4, "negative plane size"},
+	}
+	for _, fn := range []struct {
+		name string
+		f    func(dst, src []float32, h, w int)
+	}{{"MaxPool2x2Plane", MaxPool2x2Plane}, {"MaxPool2x2PlaneGeneric", MaxPool2x2PlaneGeneric}} {
+		for _, tc := range cases {
+			t.Run(fn.name+"/"+tc.name, func(t *testing.T) {
+				defer func() {
+					msg := fmt.Sprint(recover())
+					if !strings.Contains(msg, "asm."+fn.name+":") || !strings.Contains(msg, tc.wantMessage) {
+						t.Errorf("panic %q, want one naming %s and %q", msg, fn.name, tc.wantMessage)
+					}
+				}()
+				fn.f(make([]float32, tc.dst), make([]float32, tc.src), tc.h, tc.w)
+			})
+		}
+	}
+}
