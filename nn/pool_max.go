@@ -110,11 +110,17 @@ func maxPoolPlane(g *poolGeom, src, dst []float32, idx []int32) {
 }
 
 // maxPool2x2 is maxPoolPlane for the common 2×2 window with stride 2 and no
-// padding, with each row pair pooled by asm.MaxPool2x2Rows, or
+// padding, using asm.MaxPool2x2Plane or asm.MaxPool2x2Rows, or
 // asm.MaxPool2x2RowsIndex when idx is not nil. Those kernels use SIMD where
 // the CPU has it and follow the same rules as maxPoolPlane: the first of
 // equal maxima (−0 and +0 included) wins, and so does the first NaN.
 func maxPool2x2(g *poolGeom, src, dst []float32, idx []int32) {
+	// Without padding or ceil mode the output is exactly (h/2)×(w/2), and
+	// one call pools the whole plane.
+	if idx == nil && g.oh == g.h/2 && g.ow == g.w/2 {
+		asm.MaxPool2x2Plane(dst, src, g.h, g.w)
+		return
+	}
 	for oh := range g.oh {
 		top := 2 * oh * g.w
 		bot := top + g.w
