@@ -85,6 +85,44 @@ func maxPool2x2PlaneRows(dst, src []float32, h, w int, rows func(dst, x0, x1 []f
 	}
 }
 
+// MaxPool2x2PlaneIndex is MaxPool2x2Plane that also records each window's
+// winner: idx[i] is the position in src of the element that dst[i] came
+// from. It panics unless src holds h*w elements, and dst and idx
+// (h/2)*(w/2) each.
+func MaxPool2x2PlaneIndex(dst []float32, idx []int32, src []float32, h, w int) {
+	checkPoolPlaneIndex("MaxPool2x2PlaneIndex", dst, idx, src, h, w)
+	maxPool2x2PlaneIndex(dst, idx, src, h, w)
+}
+
+// MaxPool2x2PlaneIndexGeneric is the plain-Go reference for
+// MaxPool2x2PlaneIndex.
+func MaxPool2x2PlaneIndexGeneric(dst []float32, idx []int32, src []float32, h, w int) {
+	checkPoolPlaneIndex("MaxPool2x2PlaneIndexGeneric", dst, idx, src, h, w)
+	maxPool2x2PlaneIndexRows(dst, idx, src, h, w, maxPool2x2RowsIndexGeneric)
+}
+
+// maxPool2x2PlaneIndexRows pools a plane one row pair at a time with rows.
+func maxPool2x2PlaneIndexRows(dst []float32, idx []int32, src []float32, h, w int,
+	rows func(dst []float32, idx []int32, x0, x1 []float32, pos0, pos1 int32)) {
+	oh, ow := h/2, w/2
+	for r := range oh {
+		top := 2 * r * w
+		rows(dst[r*ow:(r+1)*ow], idx[r*ow:(r+1)*ow], src[top:top+2*ow], src[top+w:top+w+2*ow],
+			int32(top), int32(top+w))
+	}
+}
+
+func checkPoolPlaneIndex(op string, dst []float32, idx []int32, src []float32, h, w int) {
+	checkPoolPlane(op, dst, src, h, w)
+	if len(idx) != len(dst) {
+		panic(fmt.Sprintf("asm.%s: length mismatch: dst %d, idx %d (idx must have the length of dst)",
+			op, len(dst), len(idx)))
+	}
+	if int64(h)*int64(w) > math.MaxInt32 {
+		panic(fmt.Sprintf("asm.%s: a %d×%d plane has positions beyond int32", op, h, w))
+	}
+}
+
 func checkPoolPlane(op string, dst, src []float32, h, w int) {
 	if h < 0 || w < 0 {
 		panic(fmt.Sprintf("asm.%s: negative plane size %d×%d", op, h, w))

@@ -63,26 +63,44 @@ func maxPool2x2RowsAVX2(dst, x0, x1 []float32)
 // maxPool2x2RowsIndex runs the AVX-512 kernel where the tier allows, and
 // the branch-free Go loop otherwise.
 func maxPool2x2RowsIndex(dst []float32, idx []int32, x0, x1 []float32, pos0, pos1 int32) {
-	if current >= TierAVX512 {
-		maxPool2x2RowsIndexAVX512(dst, idx, x0, x1, pos0, pos1)
+	if current < TierAVX512 {
+		maxPool2x2RowsIndexKeys(dst, idx, x0, x1, pos0, pos1)
 		return
 	}
-	maxPool2x2RowsIndexKeys(dst, idx, x0, x1, pos0, pos1)
+	if len(dst) > 0 {
+		maxPool2x2IndexAVX512(&dst[0], &idx[0], &x0[0], &x1[0], 1, len(dst), 0, pos0, pos1)
+	}
 }
 
-// maxPool2x2RowsIndexAVX512 computes, for x0 and x1 of length 2*len(dst)
-// and idx of length len(dst),
+// maxPool2x2PlaneIndex runs the AVX-512 kernel over the whole plane in one
+// call, and the branch-free Go loop per row pair on other tiers.
+func maxPool2x2PlaneIndex(dst []float32, idx []int32, src []float32, h, w int) {
+	oh, ow := h/2, w/2
+	if current < TierAVX512 {
+		maxPool2x2PlaneIndexRows(dst, idx, src, h, w, maxPool2x2RowsIndexKeys)
+		return
+	}
+	if oh > 0 && ow > 0 {
+		maxPool2x2IndexAVX512(&dst[0], &idx[0], &src[0], &src[w], oh, ow, 2*w, 0, int32(w))
+	}
+}
+
+// maxPool2x2IndexAVX512 computes, where x0 and x1 point to rows of at
+// least 2*ow elements, rows row pairs apart by step elements, and dst and
+// idx to rows*ow outputs,
 //
-//	for j := range dst {
-//		p := int32(2 * j)
-//		best, at := x0[2*j], pos0+p
-//		for i, v := range []float32{x0[2*j+1], x1[2*j], x1[2*j+1]} {
-//			if v > best || (v != v && best == best) {
-//				best, at = v, []int32{pos0 + p + 1, pos1 + p, pos1 + p + 1}[i]
+//	for r := range rows {
+//		for j := range ow {
+//			p0, p1 := pos0+int32(r*step+2*j), pos1+int32(r*step+2*j)
+//			best, at := x0[r*step+2*j], p0
+//			for i, v := range []float32{x0[r*step+2*j+1], x1[r*step+2*j], x1[r*step+2*j+1]} {
+//				if v > best || (v != v && best == best) {
+//					best, at = v, []int32{p0 + 1, p1, p1 + 1}[i]
+//				}
 //			}
+//			dst[r*ow+j], idx[r*ow+j] = best, at
 //		}
-//		dst[j], idx[j] = best, at
 //	}
 //
 //go:noescape
-func maxPool2x2RowsIndexAVX512(dst []float32, idx []int32, x0, x1 []float32, pos0, pos1 int32)
+func maxPool2x2IndexAVX512(dst *float32, idx *int32, x0, x1 *float32, rows, ow, step int, pos0, pos1 int32)

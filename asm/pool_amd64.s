@@ -246,11 +246,19 @@ avx2done:
 	VZEROUPPER
 	RET
 
-// Register roles in maxPool2x2RowsIndexAVX512:
+// Register roles in maxPool2x2IndexAVX512:
 //
-//	DI, BX    next output of dst and of idx
-//	SI, DX    next input of x0 and of x1
-//	CX        outputs left to write
+//	R9, R10   start of the current row pair's row in x0 and in x1
+//	R11       row pairs left to pool
+//	R12       outputs per row pair
+//	R13       bytes from one row pair's start to the next
+//	DI, BX    next output of dst and of idx, running on across row pairs
+//	SI, DX    next input of the current rows of x0 and of x1
+//	CX        outputs left to write in the current row pair
+//	R8        outputs of the current row pair's tail
+//	Z24, Z25  positions of a and of c for the first 16 windows of the
+//	          current row pair
+//	Z26       step in every lane, the step of Z24 and Z25 per row pair
 //	Z30, Z31  permutation indices picking the even and the odd of 32 inputs
 //	Z20, Z21  positions of a and of c for the current 16 windows
 //	Z22       32 in every lane, the step of Z20 and Z21 per 16 windows
@@ -270,28 +278,41 @@ avx2done:
 // replaces the maximum only if strictly larger and neither is NaN. Lanes
 // holding a NaN are fixed afterwards as in maxPool2x2AVX512.
 
-// func maxPool2x2RowsIndexAVX512(dst []float32, idx []int32, x0, x1 []float32, pos0, pos1 int32)
-TEXT ·maxPool2x2RowsIndexAVX512(SB), NOSPLIT, $0-104
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ idx_base+24(FP), BX
-	MOVQ x0_base+48(FP), SI
-	MOVQ x1_base+72(FP), DX
+// func maxPool2x2IndexAVX512(dst *float32, idx *int32, x0, x1 *float32, rows, ow, step int, pos0, pos1 int32)
+TEXT ·maxPool2x2IndexAVX512(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), DI
+	MOVQ idx+8(FP), BX
+	MOVQ x0+16(FP), R9
+	MOVQ x1+24(FP), R10
+	MOVQ rows+32(FP), R11
+	MOVQ ow+40(FP), R12
+	MOVQ step+48(FP), R13
 	VMOVDQU32 poolEvenIdx<>(SB), Z30
 	VMOVDQU32 poolOddIdx<>(SB), Z31
 
 	// Lane l of the first 16 windows has a at pos0+2l and c at pos1+2l,
 	// and poolEvenIdx holds 2l.
-	MOVL         pos0+96(FP), AX
-	VPBROADCASTD AX, Z20
-	VPADDD       Z30, Z20, Z20
-	MOVL         pos1+100(FP), AX
-	VPBROADCASTD AX, Z21
-	VPADDD       Z30, Z21, Z21
+	MOVL         pos0+56(FP), AX
+	VPBROADCASTD AX, Z24
+	VPADDD       Z30, Z24, Z24
+	MOVL         pos1+60(FP), AX
+	VPBROADCASTD AX, Z25
+	VPADDD       Z30, Z25, Z25
+	VPBROADCASTD R13, Z26
+	SHLQ         $2, R13
 	MOVL         $32, AX
 	VPBROADCASTD AX, Z22
 	MOVL         $1, AX
 	VPBROADCASTD AX, Z23
+
+idxrow:
+	TESTQ     R11, R11
+	JZ        idxdone
+	MOVQ      R9, SI
+	MOVQ      R10, DX
+	MOVQ      R12, CX
+	VMOVDQA32 Z24, Z20
+	VMOVDQA32 Z25, Z21
 
 idxloop:
 	CMPQ CX, $16
@@ -355,7 +376,7 @@ idxnan:
 
 idxtail:
 	TESTQ CX, CX
-	JZ    idxdone
+	JZ    idxnext
 
 	// Masks as in the tail of maxPool2x2AVX512.
 	MOVQ  CX, R8
@@ -413,6 +434,16 @@ idxtail:
 
 	VMOVUPS   Z4, K5, (DI)
 	VMOVDQU32 Z5, K5, (BX)
+	LEAQ      (DI)(R8*4), DI
+	LEAQ      (BX)(R8*4), BX
+
+idxnext:
+	VPADDD Z26, Z24, Z24
+	VPADDD Z26, Z25, Z25
+	ADDQ   R13, R9
+	ADDQ   R13, R10
+	DECQ   R11
+	JMP    idxrow
 
 idxdone:
 	VZEROUPPER

@@ -11,3 +11,7 @@ func maxPool2x2RowsIndex(dst []float32, idx []int32, x0, x1 []float32, pos0, pos
 func maxPool2x2Plane(dst, src []float32, h, w int) {
 	maxPool2x2PlaneRows(dst, src, h, w, maxPool2x2RowsGeneric)
 }
+
+func maxPool2x2PlaneIndex(dst []float32, idx []int32, src []float32, h, w int) {
+	maxPool2x2PlaneIndexRows(dst, idx, src, h, w, maxPool2x2RowsIndexKeys)
+}

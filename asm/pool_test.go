@@ -450,3 +450,92 @@ func TestMaxPool2x2PlaneBadSizePanics(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxPool2x2PlaneIndexMatchesGeneric(t *testing.T) {
+	const guard = 16
+	sentinel := poolNaN(0x2bad)
+	const idxSentinel = int32(-7)
+	rng := rand.New(rand.NewPCG(10, 14))
+	for _, tier := range SupportedTiers() {
+		t.Run(tier.String(), func(t *testing.T) {
+			defer SetTier(tier)()
+			for h := 0; h <= 7; h++ {
+				for w := 0; w <= 70; w++ {
+					off := rng.IntN(16)
+					srcBuf := make([]float32, off+h*w+guard)
+					poolInputs(rng, srcBuf)
+					src := srcBuf[off : off+h*w]
+					n := (h / 2) * (w / 2)
+
+					want := make([]float32, n)
+					wantIdx := make([]int32, n)
+					MaxPool2x2PlaneIndexGeneric(want, wantIdx, src, h, w)
+					for i, at := range wantIdx {
+						if math.Float32bits(src[at]) != math.Float32bits(want[i]) {
+							t.Fatalf("%d×%d: generic output %d is not src[idx[%d]]", h, w, i, i)
+						}
+					}
+
+					buf := make([]float32, guard+off+n+guard)
+					idxBuf := make([]int32, guard+off+n+guard)
+					for i := range buf {
+						buf[i] = sentinel
+						idxBuf[i] = idxSentinel
+					}
+					dst := buf[guard+off : guard+off+n]
+					idx := idxBuf[guard+off : guard+off+n]
+					MaxPool2x2PlaneIndex(dst, idx, src, h, w)
+					for i := range dst {
+						if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%d×%d: dst[%d] = %#08x, want %#08x", h, w, i,
+								math.Float32bits(dst[i]), math.Float32bits(want[i]))
+						}
+						if idx[i] != wantIdx[i] {
+							t.Fatalf("%d×%d: idx[%d] = %d, want %d", h, w, i, idx[i], wantIdx[i])
+						}
+					}
+					for i := range buf {
+						if i >= guard+off && i < guard+off+n {
+							continue
+						}
+						if math.Float32bits(buf[i]) != math.Float32bits(sentinel) {
+							t.Fatalf("%d×%d: wrote dst value %v at %d outside [%d, %d)", h, w, buf[i], i, guard+off, guard+off+n)
+						}
+						if idxBuf[i] != idxSentinel {
+							t.Fatalf("%d×%d: wrote idx value %d at %d outside [%d, %d)", h, w, idxBuf[i], i, guard+off, guard+off+n)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestMaxPool2x2PlaneIndexBadSizePanics(t *testing.T) {
+	cases := []struct {
+		name          string
+		dst, idx, src int
+		h, w          int
+		wantMessage   string
+	}{
+		{"idx short", 4, 3, 16, 4, 4, "idx 3"},
+		{"src long", 4, 4, 17, 4, 4, "src 17"},
+		{"negative width", 0, 0, 0, 4, -2, "negative plane size"},
+	}
+	for _, fn := range []struct {
+		name string
+		f    func(dst []float32, idx []int32, src []float32, h, w int)
+	}{{"MaxPool2x2PlaneIndex", MaxPool2x2PlaneIndex}, {"MaxPool2x2PlaneIndexGeneric", MaxPool2x2PlaneIndexGeneric}} {
+		for _, tc := range cases {
+			t.Run(fn.name+"/"+tc.name, func(t *testing.T) {
+				defer func() {
+					msg := fmt.Sprint(recover())
+					if !strings.Contains(msg, "asm."+fn.name+":") || !strings.Contains(msg, tc.wantMessage) {
+						t.Errorf("panic %q, want one naming %s and %q", msg, fn.name, tc.wantMessage)
+					}
+				}()
+				fn.f(make([]float32, tc.dst), make([]int32, tc.idx), make([]float32, tc.src), tc.h, tc.w)
+			})
+		}
+	}
+}
