@@ -110,29 +110,18 @@ func maxPoolPlane(g *poolGeom, src, dst []float32, idx []int32) {
 }
 
 // maxPool2x2 is maxPoolPlane for the common 2×2 window with stride 2 and no
-// padding, using asm.MaxPool2x2Plane or asm.MaxPool2x2Rows, or
-// asm.MaxPool2x2RowsIndex when idx is not nil. Those kernels use SIMD where
-// the CPU has it and follow the same rules as maxPoolPlane: the first of
-// equal maxima (−0 and +0 included) wins, and so does the first NaN.
+// padding, using the asm.MaxPool2x2Plane kernels, whose Index variant also
+// records the winners when idx is not nil. Those kernels use SIMD where the
+// CPU has it and follow the same rules as maxPoolPlane: the first of equal
+// maxima (−0 and +0 included) wins, and so does the first NaN. The caller
+// guarantees that every window lies inside the plane, so the output is
+// exactly (h/2)×(w/2), which the kernels check.
 func maxPool2x2(g *poolGeom, src, dst []float32, idx []int32) {
-	// Without padding or ceil mode the output is exactly (h/2)×(w/2), and
-	// one call pools the whole plane.
-	if idx == nil && g.oh == g.h/2 && g.ow == g.w/2 {
+	if idx == nil {
 		asm.MaxPool2x2Plane(dst, src, g.h, g.w)
 		return
 	}
-	for oh := range g.oh {
-		top := 2 * oh * g.w
-		bot := top + g.w
-		d := dst[oh*g.ow : (oh+1)*g.ow]
-		r0 := src[top : top+2*len(d)]
-		r1 := src[bot : bot+2*len(d)]
-		if idx == nil {
-			asm.MaxPool2x2Rows(d, r0, r1)
-			continue
-		}
-		asm.MaxPool2x2RowsIndex(d, idx[oh*g.ow:(oh+1)*g.ow], r0, r1, int32(top), int32(bot))
-	}
+	asm.MaxPool2x2PlaneIndex(dst, idx, src, g.h, g.w)
 }
 
 // maxPoolSelect returns (key, pos) when key > best and (best, bestPos)
