@@ -48,6 +48,99 @@ func convIm2col(g *convGeom, x, cols []float32) {
 	}
 }
 
+// convIm2colT writes the transpose of convIm2col's matrix: row p of colsT
+// (row stride ld ≥ cg·kh·kw) holds the taps of output position p, in the
+// same (c, i, j) order. Columns past cg·kh·kw are left alone, so a column
+// of ones stored there survives from image to image.
+//
+// The weight gradient G·colsᵀ needs this layout as SGEMM's right operand.
+// Writing it here costs more than convIm2col, but less than the
+// transposing copy SGEMM would otherwise make of the whole matrix per
+// image (BenchmarkConvWeightGradPieces has both).
+func convIm2colT(g *convGeom, x, colsT []float32, ld int) {
+	hw := g.h * g.w
+	kw := g.kw
+	// Positions [lo, hi) of an output row have every tap of the kernel
+	// row inside the input, so they need no bounds checks per tap.
+	lo := min((g.pl+g.sw-1)/g.sw, g.ow)
+	hi := lo
+	if last := g.w - 1 + g.pl - (kw-1)*g.dw; last >= 0 {
+		hi = max(min(last/g.sw+1, g.ow), lo)
+	}
+	for oh := range g.oh {
+		rows := colsT[oh*g.ow*ld : (oh+1)*g.ow*ld]
+		r0 := 0
+		for c := range g.cg() {
+			plane := x[c*hw : (c+1)*hw]
+			for ki := range g.kh {
+				ih := oh*g.sh - g.pt + ki*g.dh
+				if ih < 0 || ih >= g.h {
+					for ow := range g.ow {
+						clear(rows[ow*ld+r0 : ow*ld+r0+kw])
+					}
+					r0 += kw
+					continue
+				}
+				src := plane[ih*g.w : (ih+1)*g.w]
+				convTapsEdge(g, src, rows, ld, r0, 0, lo)
+				switch {
+				case kw == 3 && g.dw == 1:
+					// A fixed-size array copy compiles to two moves, where
+					// copy would call memmove for 12 bytes.
+					convTaps3(rows[lo*ld+r0:], ld, src[lo*g.sw-g.pl:], g.sw, hi-lo)
+				case g.dw == 1:
+					for ow := lo; ow < hi; ow++ {
+						s := ow*g.sw - g.pl
+						copy(rows[ow*ld+r0:ow*ld+r0+kw], src[s:s+kw])
+					}
+				default:
+					for ow := lo; ow < hi; ow++ {
+						s := ow*g.sw - g.pl
+						d := rows[ow*ld+r0 : ow*ld+r0+kw]
+						for kj := range d {
+							d[kj] = src[s+kj*g.dw]
+						}
+					}
+				}
+				convTapsEdge(g, src, rows, ld, r0, hi, g.ow)
+				r0 += kw
+			}
+		}
+	}
+}
+
+// convTaps3 copies src[i·stride : i·stride+3] to dst[i·ld : i·ld+3] for
+// i in [0, n). It is kept out of line because, inlined into the loops of
+// convIm2colT, its counters spill to the stack and the copy runs at about
+// half the speed.
+//
+//go:noinline
+func convTaps3(dst []float32, ld int, src []float32, stride, n int) {
+	d, s := 0, 0
+	for range n {
+		*(*[3]float32)(dst[d : d+3]) = *(*[3]float32)(src[s : s+3])
+		d += ld
+		s += stride
+	}
+}
+
+// convTapsEdge writes the kw taps of one kernel row for the positions
+// [from, to) of an output row, reading 0 where a tap falls outside src.
+func convTapsEdge(g *convGeom, src, rows []float32, ld, r0, from, to int) {
+	for ow := from; ow < to; ow++ {
+		s := ow*g.sw - g.pl
+		d := rows[ow*ld+r0 : ow*ld+r0+g.kw]
+		for kj := range d {
+			iw := s + kj*g.dw
+			if iw < 0 || iw >= g.w {
+				d[kj] = 0
+				continue
+			}
+			d[kj] = src[iw]
+		}
+	}
+}
+
 // convCol2im adds every element of cols back onto the input element it was
 // copied from by convIm2col, the adjoint of that copy. Taps in the padding
 // are dropped. An input element read by several windows receives the sum.

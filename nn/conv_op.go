@@ -176,9 +176,17 @@ func convBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tensor {
 		var cols, dcols *[]float32
 		if !direct {
 			if needW {
-				cols = convGetScratch(kb * ohw)
+				// The weight gradient reads the lowered input transposed,
+				// [ohw, kb], so SGEMM takes it as it is. The column of ones
+				// for the bias sits at k in every row, and convIm2colT
+				// never overwrites it.
+				cols = convGetScratch(ohw * kb)
 				defer convPutScratch(cols)
-				convFill((*cols)[k*ohw:kb*ohw], 1)
+				if fold {
+					for p := range ohw {
+						(*cols)[p*kb+k] = 1
+					}
+				}
 			}
 			if needX {
 				dcols = convGetScratch(k * ohw)
@@ -196,12 +204,14 @@ func convBackward(out *autodiff.Value, grad *tensor.Tensor) []*tensor.Tensor {
 					}
 				}
 				if needW {
+					dWg := dW[grp*og*kb : (grp+1)*og*kb]
 					src := xd[xOff : xOff+cg*hw]
-					if cols != nil {
-						convIm2col(g, src, *cols)
-						src = *cols
+					if cols == nil {
+						asm.Sgemm(false, true, og, kb, ohw, 1, gy, ohw, src, ohw, 1, dWg, kb)
+					} else {
+						convIm2colT(g, src, *cols, kb)
+						asm.Sgemm(false, false, og, kb, ohw, 1, gy, ohw, *cols, kb, 1, dWg, kb)
 					}
-					asm.Sgemm(false, true, og, kb, ohw, 1, gy, ohw, src, ohw, 1, dW[grp*og*kb:(grp+1)*og*kb], kb)
 				}
 				if needX {
 					dxg := dxd[xOff : xOff+cg*hw]
