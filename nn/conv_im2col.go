@@ -72,6 +72,23 @@ func convIm2colT(g *convGeom, x, colsT []float32, ld int) {
 		r0 := 0
 		for c := range g.cg() {
 			plane := x[c*hw : (c+1)*hw]
+			if ih := oh*g.sh - g.pt; kw == 3 && g.kh == 3 && g.dw == 1 && ih >= 0 && ih+2*g.dh < g.h {
+				// The whole 3×3 window lies inside the input rows: copy
+				// its nine taps per position in one pass instead of three.
+				src0 := plane[ih*g.w : (ih+1)*g.w]
+				src1 := plane[(ih+g.dh)*g.w : (ih+g.dh+1)*g.w]
+				src2 := plane[(ih+2*g.dh)*g.w : (ih+2*g.dh+1)*g.w]
+				if hi > lo {
+					s := ih*g.w + lo*g.sw - g.pl
+					convTaps3x3(rows[lo*ld+r0:], ld, plane[s:], g.dh*g.w, g.sw, hi-lo)
+				}
+				for ki, src := range [3][]float32{src0, src1, src2} {
+					convTapsEdge(g, src, rows, ld, r0+3*ki, 0, lo)
+					convTapsEdge(g, src, rows, ld, r0+3*ki, hi, g.ow)
+				}
+				r0 += 9
+				continue
+			}
 			for ki := range g.kh {
 				ih := oh*g.sh - g.pt + ki*g.dh
 				if ih < 0 || ih >= g.h {
@@ -84,6 +101,7 @@ func convIm2colT(g *convGeom, x, colsT []float32, ld int) {
 				src := plane[ih*g.w : (ih+1)*g.w]
 				convTapsEdge(g, src, rows, ld, r0, 0, lo)
 				switch {
+				case hi == lo:
 				case kw == 3 && g.dw == 1:
 					// A fixed-size array copy compiles to two moves, where
 					// copy would call memmove for 12 bytes.
@@ -121,6 +139,24 @@ func convTaps3(dst []float32, ld int, src []float32, stride, n int) {
 		*(*[3]float32)(dst[d : d+3]) = *(*[3]float32)(src[s : s+3])
 		d += ld
 		s += stride
+	}
+}
+
+// convTaps3x3 copies, for i in [0, n), the three taps at src[i·stride],
+// src[i·stride+rowStep] and src[i·stride+2·rowStep] to the nine elements
+// dst[i·ld : i·ld+9]. Like convTaps3 it is kept out of line, and it takes
+// one source slice rather than three so its loop fits in registers.
+//
+//go:noinline
+func convTaps3x3(dst []float32, ld int, src []float32, rowStep, stride, n int) {
+	for i := range n {
+		d, s := i*ld, i*stride
+		row := (*[9]float32)(dst[d : d+9])
+		*(*[3]float32)(row[0:3]) = *(*[3]float32)(src[s : s+3])
+		s += rowStep
+		*(*[3]float32)(row[3:6]) = *(*[3]float32)(src[s : s+3])
+		s += rowStep
+		*(*[3]float32)(row[6:9]) = *(*[3]float32)(src[s : s+3])
 	}
 }
 

@@ -21,6 +21,9 @@ func TestConvIm2colTIsTranspose(t *testing.T) {
 		{c: 2, h: 3, w: 3, kh: 3, kw: 3, sw: 2, pt: 3, pb: 3, pl: 3, pr: 3},
 		{c: 1, h: 6, w: 6, kh: 1, kw: 1, sh: 2, sw: 2},
 		{c: 3, h: 9, w: 10, kh: 3, kw: 3, sh: 2, sw: 2, pt: 1, pb: 1, pl: 1, pr: 1},
+		{c: 2, h: 3, w: 3, kh: 3, kw: 3, sh: 5, sw: 5, pt: 1, pb: 4, pl: 1, pr: 4},
+		{c: 1, h: 8, w: 3, kh: 3, kw: 3, sw: 5, dh: 2, pl: 2, pr: 5},
+		{c: 1, h: 4, w: 9, kh: 3, kw: 3, dh: 1, pl: 1, pr: 1},
 	}
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, g := range cases {
