@@ -3,6 +3,8 @@ package nn
 import (
 	"runtime"
 	"sync"
+
+	"github.com/heed-ml/heed/asm"
 )
 
 // The im2col layout: for one image and one group, row r = (c·kh + i)·kw + j
@@ -33,8 +35,14 @@ func convIm2col(g *convGeom, x, cols []float32) {
 						continue
 					}
 					src := plane[ih*g.w : (ih+1)*g.w]
-					clear(seg[:lo])
-					clear(seg[hi:])
+					// Most rows have no padding, and an empty clear still
+					// costs a call.
+					if lo > 0 {
+						clear(seg[:lo])
+					}
+					if hi < g.ow {
+						clear(seg[hi:])
+					}
 					if g.sw == 1 {
 						copy(seg[lo:hi], src[lo+off:hi+off])
 						continue
@@ -204,10 +212,7 @@ func convCol2im(g *convGeom, cols, dx []float32) {
 					dst := plane[ih*g.w : (ih+1)*g.w]
 					if g.sw == 1 {
 						d := dst[lo+off : hi+off]
-						s := seg[lo:hi]
-						for t := range d {
-							d[t] += s[t]
-						}
+						asm.AddTo(d, d, seg[lo:hi])
 						continue
 					}
 					for ow := lo; ow < hi; ow++ {

@@ -102,4 +102,10 @@ func BenchmarkConvWeightGradPieces(b *testing.B) {
 			asm.Sgemm(false, false, g.outC, kb, ohw, 1, gy, ohw, colsT, kb, 1, dW, kb)
 		}
 	})
+	b.Run("col2im", func(b *testing.B) {
+		dx := make([]float32, len(x))
+		for b.Loop() {
+			convCol2im(&g, cols, dx)
+		}
+	})
 }
