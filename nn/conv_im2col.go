@@ -81,8 +81,8 @@ func convIm2colT(g *convGeom, x, colsT []float32, ld int) {
 		for c := range g.cg() {
 			plane := x[c*hw : (c+1)*hw]
 			if ih := oh*g.sh - g.pt; kw == 3 && g.kh == 3 && g.dw == 1 && ih >= 0 && ih+2*g.dh < g.h {
-				// The whole 3×3 window lies inside the input rows: copy
-				// its nine taps per position in one pass instead of three.
+				// When all three kernel rows lie inside the input, one
+				// pass copies the nine taps of each position, not three.
 				src0 := plane[ih*g.w : (ih+1)*g.w]
 				src1 := plane[(ih+g.dh)*g.w : (ih+g.dh+1)*g.w]
 				src2 := plane[(ih+2*g.dh)*g.w : (ih+2*g.dh+1)*g.w]
@@ -137,8 +137,8 @@ func convIm2colT(g *convGeom, x, colsT []float32, ld int) {
 
 // convTaps3 copies src[i·stride : i·stride+3] to dst[i·ld : i·ld+3] for
 // i in [0, n). It is kept out of line because, inlined into the loops of
-// convIm2colT, its counters spill to the stack and the copy runs at about
-// half the speed.
+// convIm2colT, its counters spilled to the stack and convIm2colT ran about
+// 20 % slower (BenchmarkConvWeightGradPieces, Go 1.26, amd64).
 //
 //go:noinline
 func convTaps3(dst []float32, ld int, src []float32, stride, n int) {

@@ -63,9 +63,10 @@ func TestConvIm2colTIsTranspose(t *testing.T) {
 	}
 }
 
-// BenchmarkConvWeightGradPieces times the two ways to compute one image's
-// weight gradient, G·colsᵀ, for a 3→32 channel 3×3 layer on 32×32:
-// convIm2col then SGEMM transposing cols, or convIm2colT then a plain SGEMM.
+// BenchmarkConvWeightGradPieces times the steps of one image's backward
+// pass for a 3→32 channel 3×3 layer on 32×32. The weight gradient G·colsᵀ
+// is either convIm2col then SGEMM transposing cols, or convIm2colT then a
+// plain SGEMM. col2im is the last step of the input gradient.
 func BenchmarkConvWeightGradPieces(b *testing.B) {
 	g := convGeom{n: 1, c: 3, h: 32, w: 32, outC: 32, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, groups: 1, oh: 30, ow: 30}
 	k, ohw := g.k(), g.outSize()
