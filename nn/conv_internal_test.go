@@ -64,11 +64,23 @@ func TestConvIm2colTIsTranspose(t *testing.T) {
 }
 
 // BenchmarkConvWeightGradPieces times the steps of one image's backward
-// pass for a 3→32 channel 3×3 layer on 32×32. The weight gradient G·colsᵀ
-// is either convIm2col then SGEMM transposing cols, or convIm2colT then a
-// plain SGEMM. col2im is the last step of the input gradient.
+// pass for a 3×3 layer (3→32 channels) and a 5×5 layer (3→16 channels) on
+// a 32×32 input. The weight gradient G·colsᵀ is either convIm2col then
+// SGEMM transposing cols (im2col+gemmNT), or convIm2colT then a plain SGEMM
+// (im2colT+gemmNN). col2im is the last step of the input gradient.
 func BenchmarkConvWeightGradPieces(b *testing.B) {
-	g := convGeom{n: 1, c: 3, h: 32, w: 32, outC: 32, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, groups: 1, oh: 30, ow: 30}
+	for _, g := range []convGeom{
+		{n: 1, c: 3, h: 32, w: 32, outC: 32, kh: 3, kw: 3, oh: 30, ow: 30},
+		{n: 1, c: 3, h: 32, w: 32, outC: 16, kh: 5, kw: 5, oh: 28, ow: 28},
+	} {
+		g.sh, g.sw, g.dh, g.dw, g.groups = 1, 1, 1, 1, 1
+		b.Run(fmt.Sprintf("%dx%d", g.kh, g.kw), func(b *testing.B) {
+			benchConvWeightGradPieces(b, g)
+		})
+	}
+}
+
+func benchConvWeightGradPieces(b *testing.B, g convGeom) {
 	k, ohw := g.k(), g.outSize()
 	kb := k + 1
 	x := make([]float32, g.c*g.h*g.w)
@@ -83,6 +95,18 @@ func BenchmarkConvWeightGradPieces(b *testing.B) {
 	cols := make([]float32, kb*ohw)
 	colsT := make([]float32, kb*ohw)
 	dW := make([]float32, g.outC*kb)
+	b.Run("im2col+gemmNT", func(b *testing.B) {
+		for b.Loop() {
+			convIm2col(&g, x, cols)
+			asm.Sgemm(false, true, g.outC, kb, ohw, 1, gy, ohw, cols, ohw, 1, dW, kb)
+		}
+	})
+	b.Run("im2colT+gemmNN", func(b *testing.B) {
+		for b.Loop() {
+			convIm2colT(&g, x, colsT, kb)
+			asm.Sgemm(false, false, g.outC, kb, ohw, 1, gy, ohw, colsT, kb, 1, dW, kb)
+		}
+	})
 	b.Run("im2col", func(b *testing.B) {
 		for b.Loop() {
 			convIm2col(&g, x, cols)
@@ -91,16 +115,6 @@ func BenchmarkConvWeightGradPieces(b *testing.B) {
 	b.Run("im2colT", func(b *testing.B) {
 		for b.Loop() {
 			convIm2colT(&g, x, colsT, kb)
-		}
-	})
-	b.Run("gemmNT", func(b *testing.B) {
-		for b.Loop() {
-			asm.Sgemm(false, true, g.outC, kb, ohw, 1, gy, ohw, cols, ohw, 1, dW, kb)
-		}
-	})
-	b.Run("gemmNN", func(b *testing.B) {
-		for b.Loop() {
-			asm.Sgemm(false, false, g.outC, kb, ohw, 1, gy, ohw, colsT, kb, 1, dW, kb)
 		}
 	})
 	b.Run("col2im", func(b *testing.B) {
