@@ -50,6 +50,19 @@ type Report struct {
 	// MLP is filled by callers that time bench/mlp's training step, which
 	// this package cannot import without depending on nn and optim.
 	MLP []MLPResult `json:"mlp,omitempty"`
+	// Layers is filled the same way from bench/layers: convolution,
+	// pooling and small-CNN workloads, timed on one thread.
+	Layers []LayerResult `json:"layers,omitempty"`
+}
+
+// LayerResult is the time of one call of a bench/layers workload on a
+// batch of Batch images.
+type LayerResult struct {
+	Name          string  `json:"name"`
+	Shape         string  `json:"shape"`
+	Batch         int     `json:"batch"`
+	MsPerCall     float64 `json:"ms_per_call"`
+	SamplesPerSec float64 `json:"samples_per_sec"`
 }
 
 // MLPResult is the rate of one 784-128-10 MLP training step with Adam, one
@@ -231,16 +244,31 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "GB/s counts the bytes each kernel reads and writes; copy GB/s is a copy timed alternately with it, and")
 	fmt.Fprintln(w, "% of copy their median ratio. Kernels that read more than they write (Dot, Sum, Axpy) can pass 100%.")
-	if len(r.MLP) == 0 {
+	if len(r.MLP) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "MLP 784-128-10 train step\tbatch\tsamples/s\t")
+		for _, m := range r.MLP {
+			fmt.Fprintf(tw, "forward, loss, backward, Adam\t%d\t%.0f\t\n", m.Batch, m.SamplesPerSec)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(r.Layers) == 0 {
 		return nil
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "MLP 784-128-10 train step\tbatch\tsamples/s\t")
-	for _, m := range r.MLP {
-		fmt.Fprintf(tw, "forward, loss, backward, Adam\t%d\t%.0f\t\n", m.Batch, m.SamplesPerSec)
+	fmt.Fprintln(tw, "layer (one thread)\tinput\tbatch\tms/call\tsamples/s\t")
+	for _, l := range r.Layers {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.3f\t%.0f\t\n", l.Name, l.Shape, l.Batch, l.MsPerCall, l.SamplesPerSec)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "The layer cases match the conv, pool and cnn sections of the PyTorch anchor benchmark (torch_bench.py).")
+	return nil
 }
 
 // WriteJSON prints the report as indented JSON.

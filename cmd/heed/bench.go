@@ -3,13 +3,16 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/heed-ml/heed/asm"
 	"github.com/heed-ml/heed/bench"
+	"github.com/heed-ml/heed/bench/layers"
 	"github.com/heed-ml/heed/bench/mlp"
 )
 
@@ -33,6 +36,7 @@ func runBench(args []string) error {
 	streamMiB := fs.Int("stream-mib", 64, "size of each elementwise input in MiB")
 	quiet := fs.Bool("q", false, "do not print progress to standard error")
 	noMLP := fs.Bool("nomlp", false, "skip timing the MLP training step")
+	noLayers := fs.Bool("nolayers", false, "skip timing the convolution, pooling and small-CNN workloads")
 
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -81,10 +85,36 @@ func runBench(args []string) error {
 		}
 	}
 
+	if !*noLayers {
+		rep.Layers = timeLayers(opt.Timer, opt.Progress)
+	}
+
 	if *jsonOut {
 		return rep.WriteJSON(os.Stdout)
 	}
 	return rep.WriteTable(os.Stdout)
+}
+
+// timeLayers times every bench/layers workload on one thread, the setting
+// the PyTorch anchor uses for its conv, pool and cnn sections.
+func timeLayers(t bench.Timer, progress io.Writer) []bench.LayerResult {
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	defer asm.SetThreads(1)()
+
+	var out []bench.LayerResult
+	for _, c := range layers.Cases() {
+		if progress != nil {
+			fmt.Fprintf(progress, "%s, %s\n", c.Name, c.Shape)
+		}
+		d := t.PerOp(c.New())
+		out = append(out, bench.LayerResult{
+			Name: c.Name, Shape: c.Shape, Batch: layers.Batch,
+			MsPerCall:     float64(d) / float64(time.Millisecond),
+			SamplesPerSec: float64(layers.Batch) / d.Seconds(),
+		})
+	}
+	return out
 }
 
 func parseThreads(s string) ([]int, error) {
