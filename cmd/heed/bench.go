@@ -24,7 +24,7 @@ func init() {
 func runBench(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: heed bench [flags]\n\nMeasures the FMA peak and copy bandwidth, then SGEMM on the network and square\nshapes and the elementwise kernels, and prints each as a share of those limits.\n\nflags:")
+		fmt.Fprintln(fs.Output(), "usage: heed bench [flags]\n\nMeasures the FMA peak and copy bandwidth, then SGEMM on the network and square\nshapes and the elementwise kernels, and prints each as a share of those limits.\nThen it times the MLP training step and, on one thread, the convolution,\npooling and small-CNN workloads of the PyTorch anchor benchmark.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	jsonOut := fs.Bool("json", false, "print the report as JSON instead of tables")
