@@ -37,8 +37,8 @@ const (
 // sgemmParallelMin is the product m·n·k below which Sgemm stays on one
 // goroutine, because handing work to another core costs more than the core
 // saves. On the development machine (a KVM guest) waking the idle worker
-// cost 120 to 150 µs per call, so two goroutines lost up to 15 % on
-// 256×256×256 and 128×784×128 and first won, by 13 to 22 %, on
+// cost 120 to 150 µs per call. There, two goroutines lost up to 15 % on
+// 256×256×256 and 128×784×128, and first won (by 13 to 22 %) on
 // 256×784×128 and 28800×27×32. It is a variable so tests can lower it.
 // NOTE: where waking a thread is cheaper, smaller products would gain
 // from a split that this limit forbids.

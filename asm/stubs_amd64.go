@@ -353,8 +353,8 @@ func adamUpdateL2AVX512(p []float32, g []float32, m []float32, v []float32, c *A
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_1x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -370,8 +370,8 @@ func sgemmKernelAVX2_1x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_1x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -387,8 +387,8 @@ func sgemmKernelAVX2_1x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_2x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -404,8 +404,8 @@ func sgemmKernelAVX2_2x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_2x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -421,8 +421,8 @@ func sgemmKernelAVX2_2x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_3x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -438,8 +438,8 @@ func sgemmKernelAVX2_3x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_3x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -455,8 +455,8 @@ func sgemmKernelAVX2_3x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_4x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -472,8 +472,8 @@ func sgemmKernelAVX2_4x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_4x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -489,8 +489,8 @@ func sgemmKernelAVX2_4x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_5x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -506,8 +506,8 @@ func sgemmKernelAVX2_5x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_5x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -523,8 +523,8 @@ func sgemmKernelAVX2_5x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_6x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -540,8 +540,8 @@ func sgemmKernelAVX2_6x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 8, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX2_6x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -557,8 +557,8 @@ func sgemmKernelAVX2_6x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_1x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -574,8 +574,8 @@ func sgemmKernelAVX512_1x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_1x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -591,8 +591,8 @@ func sgemmKernelAVX512_1x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_2x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -608,8 +608,8 @@ func sgemmKernelAVX512_2x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_2x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -625,8 +625,8 @@ func sgemmKernelAVX512_2x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_3x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -642,8 +642,8 @@ func sgemmKernelAVX512_3x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_3x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -659,8 +659,8 @@ func sgemmKernelAVX512_3x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_4x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -676,8 +676,8 @@ func sgemmKernelAVX512_4x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_4x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -693,8 +693,8 @@ func sgemmKernelAVX512_4x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_5x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -710,8 +710,8 @@ func sgemmKernelAVX512_5x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_5x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -727,8 +727,8 @@ func sgemmKernelAVX512_5x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_6x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -744,8 +744,8 @@ func sgemmKernelAVX512_6x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_6x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -761,8 +761,8 @@ func sgemmKernelAVX512_6x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_7x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -778,8 +778,8 @@ func sgemmKernelAVX512_7x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_7x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -795,8 +795,8 @@ func sgemmKernelAVX512_7x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_8x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -812,8 +812,8 @@ func sgemmKernelAVX512_8x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_8x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -829,8 +829,8 @@ func sgemmKernelAVX512_8x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_9x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -846,8 +846,8 @@ func sgemmKernelAVX512_9x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_9x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -863,8 +863,8 @@ func sgemmKernelAVX512_9x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_10x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -880,8 +880,8 @@ func sgemmKernelAVX512_10x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_10x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -897,8 +897,8 @@ func sgemmKernelAVX512_10x2(k int, a *float32, lda int, b *float32, ldb int, c *
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_11x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -914,8 +914,8 @@ func sgemmKernelAVX512_11x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_11x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -931,8 +931,8 @@ func sgemmKernelAVX512_11x2(k int, a *float32, lda int, b *float32, ldb int, c *
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_12x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
@@ -948,8 +948,8 @@ func sgemmKernelAVX512_12x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //		}
 //	}
 //
-// nlast, from 1 to 16, is the number of columns used in the last vector;
-// columns past it are neither read from B and C nor written to C.
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
 //
 //go:noescape
 func sgemmKernelAVX512_12x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)

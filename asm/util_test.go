@@ -65,7 +65,7 @@ func newGuarded(n, offset int) *guarded {
 		buf[i] = sentinel
 	}
 	// Start from a 64-byte boundary so offset is the misalignment the
-	// kernel sees, whatever alignment the allocator happened to give.
+	// kernel gets, whatever alignment the allocator happened to give.
 	base := guardLen
 	for uintptr(unsafe.Pointer(&buf[base]))%64 != 0 {
 		base++

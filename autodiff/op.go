@@ -11,9 +11,9 @@ import (
 
 // BackwardRule computes the gradient of each input of out from grad, the
 // gradient of out. It returns one tensor per input, in order, each with that
-// input's shape; an entry may be nil for an input that gets no gradient
-// (Backward skips inputs that do not require one, so a rule may return nil
-// for them or compute them anyway).
+// input's shape. An entry may be nil for an input that gets no gradient.
+// Backward skips inputs that do not require one, so a rule may return nil
+// for them or compute them anyway.
 //
 // Backward may reuse grad and the returned tensors for later backward
 // passes once it returns, so a rule must not keep them, or views of them,
@@ -38,7 +38,7 @@ func NewOp(name string, backward BackwardRule) *Op {
 
 // Apply wraps data, the already computed result of op on inputs, as a Value.
 // When gradients are enabled and any input requires one, the result records
-// op, the inputs and saved, so Backward can reach the inputs; otherwise the
+// op, the inputs and saved, so Backward can reach the inputs. Otherwise the
 // result is a constant.
 func Apply(op *Op, data *tensor.Tensor, saved any, inputs ...*Value) *Value {
 	if !GradEnabled() {

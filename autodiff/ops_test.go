@@ -98,7 +98,7 @@ func TestGradCheckEveryOp(t *testing.T) {
 }
 
 // TestGradCheckCatchesWrongRule registers a square op whose backward rule
-// forgets the factor 2 and checks that GradCheck reports it.
+// omits the factor 2 and checks that GradCheck reports it.
 func TestGradCheckCatchesWrongRule(t *testing.T) {
 	wrong := NewOp("BadSquare", func(out *Value, g *tensor.Tensor) []*tensor.Tensor {
 		return []*tensor.Tensor{tensor.Mul(g, out.inputs[0].data)} // should be 2·x·g

@@ -93,8 +93,8 @@ type Towers struct {
 }
 
 // NewTowers returns a multi-input model. towers must have one module per
-// task name; shared may be nil, in which case the tasks share no
-// parameters and train independently inside one loop.
+// task name. shared may be nil, and then the tasks share no parameters and
+// train independently inside one loop.
 func NewTowers(towers map[string]nn.Module, shared nn.Module, tasks ...*Task) (*Towers, error) {
 	if err := validateTasks(tasks); err != nil {
 		return nil, err

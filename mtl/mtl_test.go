@@ -33,7 +33,7 @@ func TestFixedWeightsWorkedExample(t *testing.T) {
 }
 
 // TestEqualWeightsIgnoresTaskWeight: with the same losses, Σ Lₜ = 6 + 10 =
-// 16 and ∂/∂p = 3 + 5 = 8, whatever the tasks' weights say.
+// 16 and ∂/∂p = 3 + 5 = 8, whatever weights the tasks carry.
 func TestEqualWeightsIgnoresTaskWeight(t *testing.T) {
 	p := autodiff.Param(tensor.FromSlice([]float32{2}))
 	l1 := autodiff.SumAll(autodiff.MulScalar(p, 3))

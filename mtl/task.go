@@ -22,8 +22,8 @@ type Task struct {
 	// accuracy alone.
 	Metrics []Metric
 	// Weight scales this task's loss under FixedWeights. Zero is a valid
-	// weight (the task is trained by nobody and only evaluated), so use
-	// NewTask for the usual weight of 1.
+	// weight that leaves the task evaluated but untrained, so use NewTask
+	// for the usual weight of 1.
 	Weight float64
 }
 

@@ -66,9 +66,9 @@ type FitConfig struct {
 	// CheckpointPath, when set, receives the model's State after every
 	// epoch, written atomically with nn.SaveCheckpoint.
 	CheckpointPath string
-	// Progress receives one summary line per epoch and, when it is a
-	// terminal, a progress bar with an ETA while an epoch runs; nil prints
-	// nothing.
+	// Progress receives one summary line per epoch. When it is a terminal,
+	// it also shows a progress bar with an ETA while an epoch runs. Nil
+	// prints nothing.
 	Progress io.Writer
 }
 

@@ -207,8 +207,8 @@ func readEntry(r *bytes.Reader) (string, *tensor.Tensor, error) {
 }
 
 // LoadCheckpoint reads the checkpoint at path into state, in place. Every
-// entry of state must be in the file with the same shape and the file may
-// hold nothing else; otherwise nothing is changed and the error lists the
+// entry of state must be in the file with the same shape, and the file may
+// hold nothing else. Otherwise nothing is changed, and the error lists the
 // missing, unexpected and mismatched names.
 func LoadCheckpoint(path string, state []Param) error {
 	_, stored, err := ReadCheckpoint(path)

@@ -149,7 +149,7 @@ func (t *Tensor) Item() float32 {
 func (t *Tensor) At(index ...int) float32 { return t.data[t.flatIndex("At", index)] }
 
 // Set stores v at the given index, one entry per axis. Set writes through
-// views, so every tensor sharing the backing data sees the change.
+// views, so the change shows in every tensor sharing the backing data.
 func (t *Tensor) Set(v float32, index ...int) { t.data[t.flatIndex("Set", index)] = v }
 
 func (t *Tensor) flatIndex(op string, index []int) int {

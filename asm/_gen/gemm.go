@@ -25,8 +25,8 @@ of stride lda and B rows of stride ldb (both in elements):
 		}
 	}
 
-nlast, from 1 to %d, is the number of columns used in the last vector;
-columns past it are neither read from B and C nor written to C.`
+nlast, from 1 to %d, is the number of columns used in the last vector.
+Columns past it are neither read from B and C nor written to C.`
 
 // gemmKernel emits the micro-kernel for an mr-row, nv-vector tile. The C
 // tile lives in registers for the whole k loop. Each step loads nv vectors

@@ -19,7 +19,7 @@ const Batch = 32
 
 // Case is one timed layer workload.
 type Case struct {
-	// Name says what one call does, such as "Conv2d fwd+bwd (weights)".
+	// Name describes what one call does, such as "Conv2d fwd+bwd (weights)".
 	Name string
 	// Shape describes the input, such as "3→32 32×32".
 	Shape string

@@ -8,9 +8,10 @@ import (
 )
 
 // paradoxModel returns the trunk and head builders for a -model name. The
-// architectures match the PyTorch reference used to check Heed's numbers:
-// the MLP trunk is 36·36 → 256 → 128 with ReLU, LeNet is the trunk of the
-// published MultiMNIST results; each head is one dense layer to 10 classes.
+// architectures match the PyTorch reference used to check Heed's numbers.
+// The MLP trunk is 36·36 → 256 → 128 with ReLU, and LeNet is the trunk of
+// the published MultiMNIST results. Each head is one dense layer to 10
+// classes.
 func paradoxModel(name string) (trunk func(*rand.Rand) nn.Module, head func(*rand.Rand, string) nn.Module, err error) {
 	switch name {
 	case "mlp":

@@ -7,9 +7,9 @@
 //
 // Both towers end in 128 features, which pass through one dense layer that
 // the tasks share, then through a 10-class head per task. The loss is
-// 1.0·L_digit + 0.1·L_item, a sum with fixed weights. Training uses Adam,
-// batches of 32 from each dataset in step, and holds out 20 % of each
-// training set for validation; the last step evaluates on both test sets.
+// 1.0·L_digit + 0.1·L_item, a sum with fixed weights. Training uses Adam
+// and batches of 32 from each dataset in step. It holds out 20 % of each
+// training set for validation, and the last step evaluates on both test sets.
 //
 //	go run ./examples/two-tasks              # MNIST + Fashion-MNIST
 //	go run ./examples/two-tasks -epochs 1 -train-limit 12000
