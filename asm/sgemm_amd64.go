@@ -36,13 +36,11 @@ const (
 
 // sgemmParallelMin is the product m·n·k below which Sgemm stays on one
 // goroutine, because handing work to another core costs more than the core
-// saves. On the development machine (a KVM guest) waking the idle worker
-// cost 120 to 150 µs per call. There, two goroutines lost up to 15 % on
-// 256×256×256 and 128×784×128, and first won (by 13 to 22 %) on
-// 256×784×128 and 28800×27×32. It is a variable so tests can lower it.
-// NOTE: where waking a thread is cheaper, smaller products would gain
-// from a split that this limit forbids.
-var sgemmParallelMin = 20 << 20
+// saves. With the spinning workers of threads.go a hand-off costs 1 to 2 µs
+// on the development machine; there two goroutines ran 32×784×128 (3.2 M)
+// 1.85× and 128³ (2.1 M) 1.65× faster than one, and lost on 64³ (0.26 M).
+// It is a variable so tests can lower it.
+var sgemmParallelMin = 1 << 20
 
 // sgemmBuffers holds one goroutine's packing buffers.
 type sgemmBuffers struct {

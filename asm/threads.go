@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // threadOverride is the thread count set by SetThreads, or 0 to follow
@@ -31,46 +32,113 @@ func Threads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// workerPool runs parallel tasks on long-lived goroutines, so a parallel
-// Sgemm costs a channel send per task instead of a goroutine start.
+// A parallel Sgemm hands parts of its product to long-lived worker
+// goroutines. The Go scheduler puts a woken goroutine on the waker's own P.
+// On the development machine (a KVM guest with two vCPUs) such a worker
+// started 20 to 110 µs late, often only once the caller blocked, so the two
+// halves of a 512³ product ran one after the other.
+//
+// Each worker therefore spins on an atomic counter for spinWait after its
+// last task before it parks. The caller spins too while it waits for the
+// workers. Both yield with runtime.Gosched in the loop, so a spinning
+// goroutine never keeps a runnable one off its P.
+//
+// NOTE: a worker keeps its core busy for up to spinWait after each
+// parallel Sgemm, which shows as CPU time in profiles.
+const spinWait = 200 * time.Microsecond
+
+// worker is one pool goroutine and the task slot it polls.
+type worker struct {
+	posted   atomic.Uint64 // count of tasks posted, so a change means run body
+	finished atomic.Uint64 // count of tasks finished
+	parked   atomic.Bool   // true while the goroutine waits on wake
+	wake     chan struct{} // capacity 1
+	body     func(int)     // written before posted is incremented
+	index    int
+}
+
+// loop runs the worker's tasks forever.
+func (w *worker) loop() {
+	var seen uint64
+	for {
+		w.await(seen)
+		seen = w.posted.Load()
+		w.body(w.index)
+		w.body = nil
+		w.finished.Store(seen)
+	}
+}
+
+// await returns once posted differs from seen: spinning at first, then
+// parked on wake. A wake token left over from an earlier task makes await
+// look again, never return early.
+func (w *worker) await(seen uint64) {
+	for {
+		start := time.Now()
+		for time.Since(start) < spinWait {
+			if w.posted.Load() != seen {
+				return
+			}
+			runtime.Gosched()
+		}
+		// Set parked before the last load of posted. post stores posted
+		// before it loads parked, so at least one side reads the other's
+		// store and a task is never left waiting on a parked worker.
+		w.parked.Store(true)
+		if w.posted.Load() != seen {
+			w.parked.Store(false)
+			return
+		}
+		<-w.wake
+		w.parked.Store(false)
+	}
+}
+
+// post hands body(index) to w.
+func (w *worker) post(body func(int), index int) {
+	w.body, w.index = body, index
+	w.posted.Add(1)
+	if w.parked.Load() {
+		select {
+		case w.wake <- struct{}{}:
+		default: // a token is already waiting
+		}
+	}
+}
+
+// workerPool is the shared team of workers. Only one parallelFor uses it
+// at a time. A call that finds it busy, or one nested inside a task, runs
+// its parts on the calling goroutine instead.
 var workerPool struct {
-	mu      sync.Mutex
-	started int
-	tasks   chan func()
+	busy    sync.Mutex
+	workers []*worker
 }
 
 // parallelFor runs body(0) to body(n-1) and returns when all have
 // finished. body(0) runs on the calling goroutine and the rest on the pool.
 func parallelFor(n int, body func(i int)) {
-	if n <= 1 {
-		if n == 1 {
-			body(0)
+	if n <= 1 || !workerPool.busy.TryLock() {
+		for i := range n {
+			body(i)
 		}
 		return
 	}
-	workerPool.mu.Lock()
-	if workerPool.tasks == nil {
-		workerPool.tasks = make(chan func())
+	defer workerPool.busy.Unlock()
+	for len(workerPool.workers) < n-1 {
+		w := &worker{wake: make(chan struct{}, 1)}
+		workerPool.workers = append(workerPool.workers, w)
+		go w.loop()
 	}
-	for workerPool.started < n-1 {
-		workerPool.started++
-		go func(tasks <-chan func()) {
-			for t := range tasks {
-				t()
-			}
-		}(workerPool.tasks)
-	}
-	tasks := workerPool.tasks
-	workerPool.mu.Unlock()
 
-	var wg sync.WaitGroup
-	wg.Add(n - 1)
-	for i := 1; i < n; i++ {
-		tasks <- func() {
-			defer wg.Done()
-			body(i)
-		}
+	team := workerPool.workers[:n-1]
+	for i, w := range team {
+		w.post(body, i+1)
 	}
 	body(0)
-	wg.Wait()
+	for _, w := range team {
+		want := w.posted.Load()
+		for w.finished.Load() != want {
+			runtime.Gosched()
+		}
+	}
 }
