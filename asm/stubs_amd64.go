@@ -954,6 +954,10 @@ func sgemmKernelAVX512_12x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //go:noescape
 func sgemmKernelAVX512_12x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// streamMin is the length from which the elementwise kernels write dst
+// with streaming stores; see asm/_gen/elementwise.go.
+const streamMin = 1048576
+
 // sgemmKernelsAVX2 and sgemmKernelsAVX512 index the micro-kernels by
 // [rows][vectors]; row 0 and vector 0 are unused.
 var sgemmKernelsAVX2 = [7][3]sgemmKernel{

@@ -124,6 +124,8 @@ type ewKernel struct {
 //	DI      destination base        AX  element index
 //	SI, DX  input bases             CX  length, then the shift count of the tail
 //	BX      loop bound              R8, R9  tail-mask scratch
+//	R10     elements before the first aligned one (streaming path)
+//	R11     the length, saved while CX counts those elements
 //
 // AVX-512: Z31 holds the broadcast scalar, Z28 zero, Z29/Z30 exp's clamp
 // bounds, K1 the tail mask and K2..K5 per-slot compare results.
@@ -305,6 +307,12 @@ func elementwiseKernels(o *out, s isa) {
 	}
 }
 
+// streamMin is the length from which the elementwise kernels write dst
+// with streaming (non-temporal) stores: 2^20 elements, a 4 MiB dst, twice
+// the L2 of the development machine. Go's copy switches to streaming
+// stores from 1 MiB. Shorter results stay in cache for the next op.
+const streamMin = 1 << 20
+
 // elementwise emits a loop of four vectors per step, then one vector per
 // step, then one masked step for the last len%width elements.
 func elementwise(o *out, s isa, k ewKernel) {
@@ -367,7 +375,7 @@ func elementwise(o *out, s isa, k ewKernel) {
 	}
 	o.p("\tXORQ AX, AX")
 
-	body := func(n int, mask bool) {
+	body := func(n int, mask, stream bool) {
 		for u := 0; u < n; u++ {
 			in, _ := slot(u)
 			for j := range k.inputs {
@@ -390,6 +398,8 @@ func elementwise(o *out, s isa, k ewKernel) {
 			in, _ := slot(u)
 			addr := fmt.Sprintf("%d(DI)(AX*4)", u*s.bytes())
 			switch {
+			case stream:
+				o.p("\tVMOVNTPS %s, %s", in[0], addr)
 			case !mask:
 				o.p("\tVMOVUPS %s, %s", in[0], addr)
 			case s.is512():
@@ -401,28 +411,41 @@ func elementwise(o *out, s isa, k ewKernel) {
 	}
 
 	step := unroll * s.width
+	stream := k.name != "axpyUnitary"
+	if stream {
+		o.p("\tCMPQ CX, $%d", streamMin)
+		o.p("\tJAE stream")
+	}
 	o.p("\tMOVQ CX, BX")
 	o.p("\tANDQ $-%d, BX", step)
 	o.p("\tJZ one")
 	o.p("loop:")
-	if k.name == "expTo" {
-		// exp spends enough instructions per vector that the out-of-order
-		// window holds few loads, so fetch the input well ahead.
-		for b := 0; b < step*4; b += 64 {
-			o.p("\tPREFETCHT0 %d(SI)(AX*4)", 2048+b)
+	prefetch := func() {
+		if k.name == "expTo" {
+			// exp spends enough instructions per vector that the
+			// out-of-order window holds few loads, so fetch the input
+			// well ahead.
+			for b := 0; b < step*4; b += 64 {
+				o.p("\tPREFETCHT0 %d(SI)(AX*4)", 2048+b)
+			}
 		}
 	}
-	body(unroll, false)
+	prefetch()
+	body(unroll, false, false)
 	o.p("\tADDQ $%d, AX", step)
 	o.p("\tCMPQ AX, BX")
 	o.p("\tJLT loop")
+	// From here on AX need not be a multiple of the width (the streaming
+	// path starts at an aligned address), so bounds count from AX.
 	o.p("one:")
 	o.p("\tMOVQ CX, BX")
+	o.p("\tSUBQ AX, BX")
 	o.p("\tANDQ $-%d, BX", s.width)
+	o.p("\tADDQ AX, BX")
 	o.p("\tCMPQ AX, BX")
 	o.p("\tJGE tail")
 	o.p("oneloop:")
-	body(1, false)
+	body(1, false, false)
 	o.p("\tADDQ $%d, AX", s.width)
 	o.p("\tCMPQ AX, BX")
 	o.p("\tJLT oneloop")
@@ -430,10 +453,46 @@ func elementwise(o *out, s isa, k ewKernel) {
 	o.p("\tSUBQ AX, CX")
 	o.p("\tJZ done")
 	tailMask(o, s)
-	body(1, true)
+	body(1, true, false)
 	o.p("done:")
 	o.p("\tVZEROUPPER")
 	o.p("\tRET")
+	if !stream {
+		return
+	}
+
+	// Streaming stores write whole lines to memory without reading them
+	// first, so a long dst costs one transfer per line instead of two.
+	// VMOVNTPS needs an address aligned to the vector size, so one masked
+	// step first writes the R10 elements before the first aligned one
+	// (CX counts them while R11 keeps the length). Then the unrolled loop
+	// streams, and SFENCE orders its stores before the ordinary stores of
+	// the remainder.
+	o.p("stream:")
+	o.p("\tMOVQ DI, R10")
+	o.p("\tNEGQ R10")
+	o.p("\tANDQ $%d, R10", s.bytes()-1)
+	o.p("\tSHRQ $2, R10")
+	o.p("\tJZ streamed")
+	o.p("\tMOVQ CX, R11")
+	o.p("\tMOVQ R10, CX")
+	tailMask(o, s)
+	o.p("\tMOVQ R11, CX")
+	body(1, true, false)
+	o.p("\tMOVQ R10, AX")
+	o.p("streamed:")
+	o.p("\tMOVQ CX, BX")
+	o.p("\tSUBQ AX, BX")
+	o.p("\tANDQ $-%d, BX", step)
+	o.p("\tADDQ AX, BX")
+	o.p("streamloop:")
+	prefetch()
+	body(unroll, false, true)
+	o.p("\tADDQ $%d, AX", step)
+	o.p("\tCMPQ AX, BX")
+	o.p("\tJLT streamloop")
+	o.p("\tSFENCE")
+	o.p("\tJMP one")
 }
 
 // tailMask sets the mask of the first CX lanes (0 < CX < width): K1 on

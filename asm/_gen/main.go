@@ -138,6 +138,8 @@ func goStubs() []byte {
 		b.WriteString("//\n//go:noescape\nfunc " + s.decl + "\n\n")
 	}
 
+	fmt.Fprintf(&b, "// streamMin is the length from which the elementwise kernels write dst\n")
+	fmt.Fprintf(&b, "// with streaming stores; see asm/_gen/elementwise.go.\nconst streamMin = %d\n\n", streamMin)
 	b.WriteString("// sgemmKernelsAVX2 and sgemmKernelsAVX512 index the micro-kernels by\n")
 	b.WriteString("// [rows][vectors]; row 0 and vector 0 are unused.\n")
 	for _, s := range []isa{avx2, avx512} {
