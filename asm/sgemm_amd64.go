@@ -21,18 +21,30 @@ var (
 )
 
 // Blocking of the packed SGEMM, in the BLIS arrangement: a kc-deep slice of
-// mr rows of A stays in L1 while the micro-kernel streams the kc×nc block
-// of B from L2. kc×nc float32 is 1 MiB, half of a 2 MiB L2. On the
-// development machine kc = 512 beat 256 by about 5 % at 512³ and matched it
-// at 1024³ and 2048³ (fewer passes over C); nc = 1024 with it overflowed
-// L2 and lost about 15 %.
+// mr rows of A stays close to the core while the micro-kernel streams the
+// kc×nc block of B from L2. The block is held to sgemmBlock floats (1 MiB,
+// half of a 2 MiB L2), so nc shrinks as kc grows. K is cut into the fewest
+// slices of at most sgemmMaxKC, of equal depth. On the development machine,
+// timed alternately against a fixed kc = nc = 512, this ran about 1 %
+// faster at 1024³ and 2048³, where it halves the passes over C. A fixed
+// nc = 256 lost 2 % at 512³, which the cap on nc keeps out.
 const (
-	sgemmKC = 512
-	sgemmNC = 512
+	sgemmMaxKC = 1024
+	sgemmMaxNC = 512
+	sgemmBlock = 1 << 18
 	// padA is added to the row stride of packed A so its rows fall in
 	// different L1 sets even when kc is a power of two.
 	padA = 16
 )
+
+// sgemmSlices returns the depth of each K slice and the width of each
+// block of B for a product of depth k, nr columns per strip.
+func sgemmSlices(k, nr int) (kc, nc int) {
+	slices := ceilDiv(k, sgemmMaxKC)
+	kc = ceilDiv(k, slices)
+	nc = min(sgemmMaxNC, max(nr, sgemmBlock/kc/nr*nr))
+	return kc, nc
+}
 
 // sgemmParallelMin is the product m·n·k below which Sgemm stays on one
 // goroutine, because handing work to another core costs more than the core
@@ -148,17 +160,18 @@ func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
 		buf = sgemmBufferPool.Get().(*sgemmBuffers)
 		defer sgemmBufferPool.Put(buf)
 	}
-	if packA && len(buf.a) < g.mr*(sgemmKC+padA) {
-		buf.a = make([]float32, g.mr*(sgemmKC+padA))
+	kc, nc := sgemmSlices(p.k, nr)
+	if packA && len(buf.a) < g.mr*(kc+padA) {
+		buf.a = make([]float32, g.mr*(kc+padA))
 	}
-	if packB && len(buf.b) < sgemmKC*(sgemmNC+nr) {
-		buf.b = make([]float32, sgemmKC*(sgemmNC+nr))
+	if packB && len(buf.b) < kc*(nc+nr) {
+		buf.b = make([]float32, kc*(nc+nr))
 	}
 
-	for jc := j0; jc < j1; jc += sgemmNC {
-		ncb := min(sgemmNC, j1-jc)
-		for pc := 0; pc < p.k; pc += sgemmKC {
-			kcb := min(sgemmKC, p.k-pc)
+	for jc := j0; jc < j1; jc += nc {
+		ncb := min(nc, j1-jc)
+		for pc := 0; pc < p.k; pc += kc {
+			kcb := min(kc, p.k-pc)
 			// Later K blocks add to what the first one wrote.
 			beta, loadC := p.beta, 1
 			if pc > 0 {
