@@ -8,16 +8,21 @@ import "sync"
 // sgemmKernelAVX512_12x2 for the loop it computes.
 type sgemmKernel func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, nlast, loadC int)
 
+// sgemmPackKernel is the signature of the packing variants, which also copy
+// the B rows they read to pk; see sgemmKernelAVX512_12x2_pack.
+type sgemmPackKernel func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, nlast, loadC int, pk *float32)
+
 // gemmArch describes one tier's micro-kernels.
 type gemmArch struct {
-	width   int              // float32 lanes per vector
-	mr      int              // maximum rows per micro-kernel call
-	kernels [][3]sgemmKernel // kernels[rows][vectors]
+	width       int                  // float32 lanes per vector
+	mr          int                  // maximum rows per micro-kernel call
+	kernels     [][3]sgemmKernel     // kernels[rows][vectors]
+	packKernels [][3]sgemmPackKernel // the packing variants, same indices
 }
 
 var (
-	avx2Gemm   = gemmArch{width: 8, mr: 6, kernels: sgemmKernelsAVX2[:]}
-	avx512Gemm = gemmArch{width: 16, mr: 12, kernels: sgemmKernelsAVX512[:]}
+	avx2Gemm   = gemmArch{width: 8, mr: 6, kernels: sgemmKernelsAVX2[:], packKernels: sgemmKernelsPackAVX2[:]}
+	avx512Gemm = gemmArch{width: 16, mr: 12, kernels: sgemmKernelsAVX512[:], packKernels: sgemmKernelsPackAVX512[:]}
 )
 
 // Blocking of the packed SGEMM, in the BLIS arrangement: a kc-deep slice of
@@ -49,7 +54,7 @@ func sgemmSlices(k, nr int) (kc, nc int) {
 // sgemmParallelMin is the product m·n·k below which Sgemm stays on one
 // goroutine, because handing work to another core costs more than the core
 // saves. With the spinning workers of threads.go a hand-off costs 1 to 2 µs
-// on the development machine; there two goroutines ran 32×784×128 (3.2 M)
+// on the development machine. There two goroutines ran 32×784×128 (3.2 M)
 // 1.85× and 128³ (2.1 M) 1.65× faster than one, and lost on 64³ (0.26 M).
 // It is a variable so tests can lower it.
 var sgemmParallelMin = 1 << 20
@@ -179,7 +184,11 @@ func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
 			} else if beta == 0 {
 				loadC = 0
 			}
-			if packB {
+			// A transposed B is packed up front. An untransposed one is
+			// packed by the first row tile's kernels as they read it, so
+			// the copy runs under their multiply-adds instead of in a pass
+			// of its own, which cost about 3 % at 1024³.
+			if p.transB {
 				p.packB(buf.b, pc, kcb, jc, ncb)
 			}
 			for ir := i0; ir < i1; ir += g.mr {
@@ -193,18 +202,20 @@ func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
 				} else {
 					aPtr = &p.a[ir*p.lda+pc]
 				}
+				packing := packB && !p.transB && ir == i0
 				for s, jr := 0, jc; jr < jc+ncb; s, jr = s+1, jr+nr {
 					cols := min(nr, jc+ncb-jr)
 					nv := ceilDiv(cols, g.width)
 					nlast := cols - (nv-1)*g.width
-					var bPtr *float32
-					bStride := p.ldb
-					if packB {
-						bPtr, bStride = &buf.b[s*kcb*nr], nr
-					} else {
-						bPtr = &p.b[pc*p.ldb+jr]
+					cPtr := &p.c[ir*p.ldc+jr]
+					switch {
+					case packing:
+						g.packKernels[mrb][nv](kcb, aPtr, aStride, &p.b[pc*p.ldb+jr], p.ldb, cPtr, p.ldc, p.alpha, beta, nlast, loadC, &buf.b[s*kcb*nr])
+					case packB:
+						g.kernels[mrb][nv](kcb, aPtr, aStride, &buf.b[s*kcb*nr], nr, cPtr, p.ldc, p.alpha, beta, nlast, loadC)
+					default:
+						g.kernels[mrb][nv](kcb, aPtr, aStride, &p.b[pc*p.ldb+jr], p.ldb, cPtr, p.ldc, p.alpha, beta, nlast, loadC)
 					}
-					g.kernels[mrb][nv](kcb, aPtr, aStride, bPtr, bStride, &p.c[ir*p.ldc+jr], p.ldc, p.alpha, beta, nlast, loadC)
 				}
 			}
 		}
@@ -231,30 +242,16 @@ func (p *sgemmProblem) packA(dst []float32, stride, ir, mrb, pc, kcb int) {
 	}
 }
 
-// packB copies rows [pc, pc+kcb) and columns [jc, jc+ncb) of op(B) into
-// dst as consecutive strips of nr columns, each kcb×nr row-major. Columns
-// past ncb in the last strip keep stale values, which the kernels mask off.
+// packB copies rows [pc, pc+kcb) and columns [jc, jc+ncb) of op(B) = Bᵀ
+// into dst as consecutive strips of nr columns, each kcb×nr row-major.
+// Columns past ncb in the last strip keep stale values, which the kernels
+// mask off. An untransposed B is packed by the packing kernels instead.
 func (p *sgemmProblem) packB(dst []float32, pc, kcb, jc, ncb int) {
 	nr := 2 * p.g.width
 	for s, j := 0, 0; j < ncb; s, j = s+1, j+nr {
 		cols := min(nr, ncb-j)
 		strip := dst[s*kcb*nr : (s+1)*kcb*nr]
-		if !p.transB {
-			if cols == 32 && nr == 32 {
-				// A fixed-size array copy compiles to inline vector
-				// moves, where copy would call memmove once per row.
-				for q := 0; q < kcb; q++ {
-					off := (pc+q)*p.ldb + jc + j
-					*(*[32]float32)(strip[q*32 : q*32+32]) = *(*[32]float32)(p.b[off : off+32])
-				}
-				continue
-			}
-			for q := 0; q < kcb; q++ {
-				src := p.b[(pc+q)*p.ldb+jc+j:]
-				copy(strip[q*nr:q*nr+cols], src[:cols])
-			}
-			continue
-		}
+
 		// op(B)(q, j) = b[j*ldb + q]: each stored row of B becomes a
 		// column of the strip. Four rows at a time fill 16 contiguous
 		// bytes of each strip row per step instead of 4.

@@ -359,6 +359,29 @@ func adamUpdateL2AVX512(p []float32, g []float32, m []float32, v []float32, c *A
 //go:noescape
 func sgemmKernelAVX2_1x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX2_1x1_pack computes one 1×(1·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 8; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_1x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX2_1x2 computes one 1×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -375,6 +398,29 @@ func sgemmKernelAVX2_1x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_1x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX2_1x2_pack computes one 1×(2·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_1x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX2_2x1 computes one 2×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -393,6 +439,29 @@ func sgemmKernelAVX2_1x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_2x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX2_2x1_pack computes one 2×(1·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 8; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_2x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX2_2x2 computes one 2×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -409,6 +478,29 @@ func sgemmKernelAVX2_2x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_2x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX2_2x2_pack computes one 2×(2·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_2x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX2_3x1 computes one 3×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -427,6 +519,29 @@ func sgemmKernelAVX2_2x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_3x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX2_3x1_pack computes one 3×(1·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 8; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_3x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX2_3x2 computes one 3×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -443,6 +558,29 @@ func sgemmKernelAVX2_3x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_3x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX2_3x2_pack computes one 3×(2·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_3x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX2_4x1 computes one 4×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -461,6 +599,29 @@ func sgemmKernelAVX2_3x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_4x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX2_4x1_pack computes one 4×(1·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 8; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_4x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX2_4x2 computes one 4×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -477,6 +638,29 @@ func sgemmKernelAVX2_4x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_4x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX2_4x2_pack computes one 4×(2·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_4x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX2_5x1 computes one 5×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -495,6 +679,29 @@ func sgemmKernelAVX2_4x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_5x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX2_5x1_pack computes one 5×(1·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 8; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_5x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX2_5x2 computes one 5×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -511,6 +718,29 @@ func sgemmKernelAVX2_5x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_5x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX2_5x2_pack computes one 5×(2·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_5x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX2_6x1 computes one 6×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -529,6 +759,29 @@ func sgemmKernelAVX2_5x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_6x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX2_6x1_pack computes one 6×(1·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 8; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_6x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX2_6x2 computes one 6×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -545,6 +798,29 @@ func sgemmKernelAVX2_6x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_6x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX2_6x2_pack computes one 6×(2·8) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 16 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*16+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX2_6x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_1x1 computes one 1×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -563,6 +839,29 @@ func sgemmKernelAVX2_6x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX512_1x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_1x1_pack computes one 1×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_1x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_1x2 computes one 1×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -579,6 +878,29 @@ func sgemmKernelAVX512_1x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_1x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_1x2_pack computes one 1×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_1x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_2x1 computes one 2×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -597,6 +919,29 @@ func sgemmKernelAVX512_1x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_2x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_2x1_pack computes one 2×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_2x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_2x2 computes one 2×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -613,6 +958,29 @@ func sgemmKernelAVX512_2x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_2x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_2x2_pack computes one 2×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_2x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_3x1 computes one 3×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -631,6 +999,29 @@ func sgemmKernelAVX512_2x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_3x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_3x1_pack computes one 3×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_3x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_3x2 computes one 3×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -647,6 +1038,29 @@ func sgemmKernelAVX512_3x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_3x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_3x2_pack computes one 3×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_3x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_4x1 computes one 4×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -665,6 +1079,29 @@ func sgemmKernelAVX512_3x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_4x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_4x1_pack computes one 4×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_4x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_4x2 computes one 4×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -681,6 +1118,29 @@ func sgemmKernelAVX512_4x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_4x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_4x2_pack computes one 4×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_4x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_5x1 computes one 5×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -699,6 +1159,29 @@ func sgemmKernelAVX512_4x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_5x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_5x1_pack computes one 5×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_5x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_5x2 computes one 5×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -715,6 +1198,29 @@ func sgemmKernelAVX512_5x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_5x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_5x2_pack computes one 5×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_5x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_6x1 computes one 6×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -733,6 +1239,29 @@ func sgemmKernelAVX512_5x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_6x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_6x1_pack computes one 6×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_6x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_6x2 computes one 6×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -749,6 +1278,29 @@ func sgemmKernelAVX512_6x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_6x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_6x2_pack computes one 6×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_6x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_7x1 computes one 7×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -767,6 +1319,29 @@ func sgemmKernelAVX512_6x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_7x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_7x1_pack computes one 7×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 7; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_7x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_7x2 computes one 7×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -783,6 +1358,29 @@ func sgemmKernelAVX512_7x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_7x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_7x2_pack computes one 7×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 7; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_7x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_8x1 computes one 8×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -801,6 +1399,29 @@ func sgemmKernelAVX512_7x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_8x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_8x1_pack computes one 8×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_8x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_8x2 computes one 8×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -817,6 +1438,29 @@ func sgemmKernelAVX512_8x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_8x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_8x2_pack computes one 8×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_8x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_9x1 computes one 9×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -835,6 +1479,29 @@ func sgemmKernelAVX512_8x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_9x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_9x1_pack computes one 9×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 9; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_9x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_9x2 computes one 9×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -851,6 +1518,29 @@ func sgemmKernelAVX512_9x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_9x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_9x2_pack computes one 9×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 9; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_9x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_10x1 computes one 10×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -869,6 +1559,29 @@ func sgemmKernelAVX512_9x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_10x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_10x1_pack computes one 10×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 10; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_10x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_10x2 computes one 10×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -885,6 +1598,29 @@ func sgemmKernelAVX512_10x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //
 //go:noescape
 func sgemmKernelAVX512_10x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_10x2_pack computes one 10×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 10; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_10x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_11x1 computes one 11×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -903,6 +1639,29 @@ func sgemmKernelAVX512_10x2(k int, a *float32, lda int, b *float32, ldb int, c *
 //go:noescape
 func sgemmKernelAVX512_11x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_11x1_pack computes one 11×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 11; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_11x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_11x2 computes one 11×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -919,6 +1678,29 @@ func sgemmKernelAVX512_11x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //
 //go:noescape
 func sgemmKernelAVX512_11x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
+// sgemmKernelAVX512_11x2_pack computes one 11×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 11; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_11x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
 // sgemmKernelAVX512_12x1 computes one 12×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -937,6 +1719,29 @@ func sgemmKernelAVX512_11x2(k int, a *float32, lda int, b *float32, ldb int, c *
 //go:noescape
 func sgemmKernelAVX512_12x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_12x1_pack computes one 12×(1·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 16; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_12x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // sgemmKernelAVX512_12x2 computes one 12×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -954,12 +1759,36 @@ func sgemmKernelAVX512_12x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //go:noescape
 func sgemmKernelAVX512_12x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
+// sgemmKernelAVX512_12x2_pack computes one 12×(2·16) tile of C = alpha·A·B + beta·C, with A rows
+// of stride lda and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[i*lda+p], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+// It also copies the B rows it reads into pk, whose rows lie 32 floats apart:
+//
+//	for p := 0; p < k; p++ { for j := 0; j < 32; j++ { pk[p*32+j] = b[p*ldb+j] } }
+//
+// with b[p*ldb+j] read as 0 for j ≥ cols.
+//
+//go:noescape
+func sgemmKernelAVX512_12x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
 // streamMin is the length from which the elementwise kernels write dst
 // with streaming stores; see asm/_gen/elementwise.go.
 const streamMin = 1048576
 
 // sgemmKernelsAVX2 and sgemmKernelsAVX512 index the micro-kernels by
-// [rows][vectors]; row 0 and vector 0 are unused.
+// [rows][vectors], and the …Pack tables their packing variants; row 0
+// and vector 0 are unused.
 var sgemmKernelsAVX2 = [7][3]sgemmKernel{
 	1: {1: sgemmKernelAVX2_1x1, 2: sgemmKernelAVX2_1x2},
 	2: {1: sgemmKernelAVX2_2x1, 2: sgemmKernelAVX2_2x2},
@@ -967,6 +1796,15 @@ var sgemmKernelsAVX2 = [7][3]sgemmKernel{
 	4: {1: sgemmKernelAVX2_4x1, 2: sgemmKernelAVX2_4x2},
 	5: {1: sgemmKernelAVX2_5x1, 2: sgemmKernelAVX2_5x2},
 	6: {1: sgemmKernelAVX2_6x1, 2: sgemmKernelAVX2_6x2},
+}
+
+var sgemmKernelsPackAVX2 = [7][3]sgemmPackKernel{
+	1: {1: sgemmKernelAVX2_1x1_pack, 2: sgemmKernelAVX2_1x2_pack},
+	2: {1: sgemmKernelAVX2_2x1_pack, 2: sgemmKernelAVX2_2x2_pack},
+	3: {1: sgemmKernelAVX2_3x1_pack, 2: sgemmKernelAVX2_3x2_pack},
+	4: {1: sgemmKernelAVX2_4x1_pack, 2: sgemmKernelAVX2_4x2_pack},
+	5: {1: sgemmKernelAVX2_5x1_pack, 2: sgemmKernelAVX2_5x2_pack},
+	6: {1: sgemmKernelAVX2_6x1_pack, 2: sgemmKernelAVX2_6x2_pack},
 }
 
 var sgemmKernelsAVX512 = [13][3]sgemmKernel{
@@ -982,4 +1820,19 @@ var sgemmKernelsAVX512 = [13][3]sgemmKernel{
 	10: {1: sgemmKernelAVX512_10x1, 2: sgemmKernelAVX512_10x2},
 	11: {1: sgemmKernelAVX512_11x1, 2: sgemmKernelAVX512_11x2},
 	12: {1: sgemmKernelAVX512_12x1, 2: sgemmKernelAVX512_12x2},
+}
+
+var sgemmKernelsPackAVX512 = [13][3]sgemmPackKernel{
+	1:  {1: sgemmKernelAVX512_1x1_pack, 2: sgemmKernelAVX512_1x2_pack},
+	2:  {1: sgemmKernelAVX512_2x1_pack, 2: sgemmKernelAVX512_2x2_pack},
+	3:  {1: sgemmKernelAVX512_3x1_pack, 2: sgemmKernelAVX512_3x2_pack},
+	4:  {1: sgemmKernelAVX512_4x1_pack, 2: sgemmKernelAVX512_4x2_pack},
+	5:  {1: sgemmKernelAVX512_5x1_pack, 2: sgemmKernelAVX512_5x2_pack},
+	6:  {1: sgemmKernelAVX512_6x1_pack, 2: sgemmKernelAVX512_6x2_pack},
+	7:  {1: sgemmKernelAVX512_7x1_pack, 2: sgemmKernelAVX512_7x2_pack},
+	8:  {1: sgemmKernelAVX512_8x1_pack, 2: sgemmKernelAVX512_8x2_pack},
+	9:  {1: sgemmKernelAVX512_9x1_pack, 2: sgemmKernelAVX512_9x2_pack},
+	10: {1: sgemmKernelAVX512_10x1_pack, 2: sgemmKernelAVX512_10x2_pack},
+	11: {1: sgemmKernelAVX512_11x1_pack, 2: sgemmKernelAVX512_11x2_pack},
+	12: {1: sgemmKernelAVX512_12x1_pack, 2: sgemmKernelAVX512_12x2_pack},
 }

@@ -28,6 +28,14 @@ of stride lda and B rows of stride ldb (both in elements):
 nlast, from 1 to %d, is the number of columns used in the last vector.
 Columns past it are neither read from B and C nor written to C.`
 
+const gemmPackDoc = `
+
+It also copies the B rows it reads into pk, whose rows lie %[7]d floats apart:
+
+	for p := 0; p < k; p++ { for j := 0; j < %[8]d; j++ { pk[p*%[7]d+j] = b[p*ldb+j] } }
+
+with b[p*ldb+j] read as 0 for j ≥ cols.`
+
 // gemmKernel emits the micro-kernel for an mr-row, nv-vector tile. The C
 // tile lives in registers for the whole k loop. Each step loads nv vectors
 // of one B row, then for each row of A broadcasts one element and issues
@@ -45,10 +53,21 @@ Columns past it are neither read from B and C nor written to C.`
 // accumulators, Y12/Y13 B vectors (alpha and beta in the epilogue), Y14 the
 // broadcast A element (a C vector in the epilogue), Y15 the last vector's
 // column mask.
-func gemmKernel(o *out, s isa, mr, nv int) {
+//
+// The packing variant (pack true, name suffix _pack) also stores each B row
+// it loads to pk, 2·width floats per row, so the first row tile of a block
+// packs B for the others while it computes. SI walks pk in the loop.
+func gemmKernel(o *out, s isa, mr, nv int, pack bool) {
 	name := fmt.Sprintf("sgemmKernel%s_%dx%d", s.name, mr, nv)
-	declare(fmt.Sprintf(name+" "+gemmDoc, mr, nv, s.width, mr, s.width, s.width), goDecl(name, gemmArgs, nil))
-	off := text(o, name, gemmArgs, nil)
+	args := gemmArgs
+	doc := fmt.Sprintf(name+" "+gemmDoc, mr, nv, s.width, mr, s.width, s.width)
+	if pack {
+		name += "_pack"
+		args = append(append([]param(nil), gemmArgs...), param{"pk", "ptr"})
+		doc = fmt.Sprintf(name+" "+gemmDoc+gemmPackDoc, mr, nv, s.width, mr, s.width, s.width, 2*s.width, nv*s.width)
+	}
+	declare(doc, goDecl(name, args, nil))
+	off := text(o, name, args, nil)
 
 	acc := func(i, v int) string { return s.r(i*nv + v) }
 	bvec := func(v int) string {
@@ -111,6 +130,9 @@ func gemmKernel(o *out, s isa, mr, nv int) {
 			o.p("\tADDQ DI, SI")
 		}
 	}
+	if pack {
+		o.p("\tMOVQ pk+%d(FP), SI", off["pk"])
+	}
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			o.p("\tVXORPS %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
@@ -151,6 +173,12 @@ func gemmKernel(o *out, s isa, mr, nv int) {
 		default:
 			o.p("\tVMASKMOVPS %s, Y15, %s", src, bvec(v))
 		}
+	}
+	if pack {
+		for v := 0; v < nv; v++ {
+			o.p("\tVMOVUPS %s, %d(SI)", bvec(v), v*s.bytes())
+		}
+		o.p("\tADDQ $%d, SI", 2*s.bytes())
 	}
 	for i := 0; i < mr; i++ {
 		if s.is512() && nv == 1 {

@@ -91,7 +91,8 @@ func main() {
 	for _, s := range []isa{avx2, avx512} {
 		for mr := 1; mr <= maxRows(s); mr++ {
 			for nv := 1; nv <= 2; nv++ {
-				gemmKernel(&g, s, mr, nv)
+				gemmKernel(&g, s, mr, nv, false)
+				gemmKernel(&g, s, mr, nv, true)
 			}
 		}
 	}
@@ -141,13 +142,16 @@ func goStubs() []byte {
 	fmt.Fprintf(&b, "// streamMin is the length from which the elementwise kernels write dst\n")
 	fmt.Fprintf(&b, "// with streaming stores; see asm/_gen/elementwise.go.\nconst streamMin = %d\n\n", streamMin)
 	b.WriteString("// sgemmKernelsAVX2 and sgemmKernelsAVX512 index the micro-kernels by\n")
-	b.WriteString("// [rows][vectors]; row 0 and vector 0 are unused.\n")
+	b.WriteString("// [rows][vectors], and the …Pack tables their packing variants; row 0\n")
+	b.WriteString("// and vector 0 are unused.\n")
 	for _, s := range []isa{avx2, avx512} {
-		fmt.Fprintf(&b, "var sgemmKernels%s = [%d][3]sgemmKernel{\n", s.name, maxRows(s)+1)
-		for mr := 1; mr <= maxRows(s); mr++ {
-			fmt.Fprintf(&b, "\t%d: {1: sgemmKernel%s_%dx1, 2: sgemmKernel%s_%dx2},\n", mr, s.name, mr, s.name, mr)
+		for _, v := range []struct{ table, typ, suffix string }{{"", "sgemmKernel", ""}, {"Pack", "sgemmPackKernel", "_pack"}} {
+			fmt.Fprintf(&b, "var sgemmKernels%s%s = [%d][3]%s{\n", v.table, s.name, maxRows(s)+1, v.typ)
+			for mr := 1; mr <= maxRows(s); mr++ {
+				fmt.Fprintf(&b, "\t%d: {1: sgemmKernel%s_%dx1%s, 2: sgemmKernel%s_%dx2%s},\n", mr, s.name, mr, v.suffix, s.name, mr, v.suffix)
+			}
+			b.WriteString("}\n\n")
 		}
-		b.WriteString("}\n\n")
 	}
 	src, err := format.Source(b.Bytes())
 	if err != nil {
