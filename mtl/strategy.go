@@ -18,6 +18,29 @@ type Strategy interface {
 	Backward(tasks []*Task, losses []*autodiff.Value, shared []*autodiff.Value) float64
 }
 
+// Starter is implemented by strategies that keep state across steps, such
+// as learned weights or loss histories. Fit calls Start once before the
+// first step, so one strategy value can serve several runs. lr is the
+// optimizer's learning rate at that moment; strategies that learn their
+// own parameters use it unless configured otherwise.
+type Starter interface {
+	Start(tasks []*Task, lr float64)
+}
+
+// EpochEnder is implemented by strategies that adapt between epochs, such
+// as Dynamic Weight Average. Fit calls EndEpoch after the last step of each
+// epoch, counting epochs from 0.
+type EpochEnder interface {
+	EndEpoch(epoch int)
+}
+
+// Weighter is implemented by strategies whose task weights change during
+// training. Fit records Weights, one per task in task order, as
+// "TASK_weight" in the History at the end of each epoch.
+type Weighter interface {
+	Weights() []float64
+}
+
 // FixedWeights combines task losses as total = Σₜ wₜ·Lₜ with each task's
 // Weight. The sum is not divided by the number of tasks, as in Keras's
 // loss_weights, so two tasks of weight 1 give twice the gradient scale of

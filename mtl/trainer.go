@@ -74,8 +74,8 @@ type FitConfig struct {
 
 // History records one value per epoch under stable names: "loss" (the
 // strategy's combined loss), "TASK_loss" (unweighted), "TASK_METRIC" such as
-// "left_accuracy", and the same names prefixed "val_" for the validation
-// set. Training entries are means over the epoch's batches, weighted by
+// "left_accuracy", "TASK_weight" for strategies that adapt their weights,
+// and the same names prefixed "val_" for the validation set. Training entries are means over the epoch's batches, weighted by
 // batch size.
 type History struct {
 	Values       map[string][]float64
@@ -200,6 +200,9 @@ func Fit(m Model, data Data, cfg FitConfig) (*History, error) {
 	shared := nn.Values(m.SharedParams())
 	params := nn.Values(m.Params())
 	hist := &History{}
+	if s, ok := strategy.(Starter); ok {
+		s.Start(tasks, cfg.Optimizer.LR())
+	}
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
 		if cfg.LearningRate != nil {
 			cfg.Optimizer.SetLR(cfg.LearningRate(epoch))
@@ -263,6 +266,14 @@ func Fit(m Model, data Data, cfg FitConfig) (*History, error) {
 
 		for k, v := range acc.means() {
 			hist.add(k, v)
+		}
+		if w, ok := strategy.(Weighter); ok {
+			for i, v := range w.Weights() {
+				hist.add(tasks[i].Name+"_weight", v)
+			}
+		}
+		if e, ok := strategy.(EpochEnder); ok {
+			e.EndEpoch(epoch)
 		}
 		if valData != nil {
 			val, err := Evaluate(m, valData, max(cfg.BatchSize, 256))
