@@ -17,13 +17,13 @@ import (
 //
 //	total = Σₜ exp(−sₜ)·Lₜ + sₜ
 //
-// This is the form used for classification losses, and this type applies
-// it to every task. The regression form, derived from a Gaussian
-// likelihood, is 1/(2σₜ²)·Lₜ + log σₜ = ½·exp(−sₜ)·Lₜ + ½·sₜ. This type does
-// not use those ½ factors, so the model's gradients are twice what the
-// regression form gives. Both forms are minimized over sₜ at sₜ = ln Lₜ, so a
-// task with a large loss gets a small weight exp(−sₜ), and the sₜ term keeps
-// all weights from collapsing to zero.
+// This is the simplified form most implementations use for every task. The
+// paper derives ½·exp(−sₜ)·Lₜ + ½·sₜ for a Gaussian (regression) likelihood
+// and about exp(−sₜ)·Lₜ + ½·sₜ for a softmax classifier. All three are
+// minimized over sₜ near sₜ = ln Lₜ (the classification bound at ln 2Lₜ), so
+// a task with a large loss gets a small weight exp(−sₜ), and the sₜ term
+// keeps all weights from collapsing to zero. Against the regression form,
+// the model's gradients here are twice as large.
 //
 // The model's parameters receive the gradient of Σₜ exp(−sₜ)·Lₜ. Each sₜ
 // receives ∂total/∂sₜ = 1 − exp(−sₜ)·Lₜ and is updated inside Backward by
