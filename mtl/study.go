@@ -49,10 +49,11 @@ type RunResult struct {
 	// SecondsPerEpoch is the mean training time of one epoch.
 	SecondsPerEpoch float64 `json:"seconds_per_epoch"`
 	// InferenceSeconds is the time to evaluate the whole test set once.
-	InferenceSeconds float64   `json:"inference_seconds"`
-	History          *History  `json:"-"`
-	DeltaM           *float64  `json:"delta_m_percent,omitempty"`
-	TaskDelta        []float64 `json:"task_delta_points,omitempty"`
+	InferenceSeconds float64 `json:"inference_seconds"`
+	// History is the run's training history, adaptive weights included.
+	History   *History  `json:"history"`
+	DeltaM    *float64  `json:"delta_m_percent,omitempty"`
+	TaskDelta []float64 `json:"task_delta_points,omitempty"`
 }
 
 // StudyResult holds every run and the comparison against single-task

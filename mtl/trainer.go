@@ -78,8 +78,8 @@ type FitConfig struct {
 // and the same names prefixed "val_" for the validation set. Training entries are means over the epoch's batches, weighted by
 // batch size.
 type History struct {
-	Values       map[string][]float64
-	EpochSeconds []float64
+	Values       map[string][]float64 `json:"values"`
+	EpochSeconds []float64            `json:"epoch_seconds"`
 }
 
 // Last returns the final epoch's value of key, or NaN if it was never

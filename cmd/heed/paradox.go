@@ -70,6 +70,11 @@ func (f *paradoxFlags) validate() error {
 	case f.testLimit < 0:
 		return fmt.Errorf("-test-limit %d: must be 0 (all samples) or positive", f.testLimit)
 	}
+	switch f.dataset {
+	case "multimnist", "multifashion", "multimixed":
+	default:
+		return fmt.Errorf("unknown -dataset %q: want multimnist, multifashion or multimixed", f.dataset)
+	}
 	return nil
 }
 
@@ -156,6 +161,7 @@ func runParadox(args []string) error {
 	setup := studySetup{
 		Dataset: f.dataset, Model: f.model, Epochs: f.epochs, Batch: f.batch,
 		Optimizer: fmt.Sprintf("Adam(lr=%g)", f.lr), Seed: f.seed,
+		Weights: weights, GradNormAlpha: f.gradNormAlpha, DWATemperature: f.dwaTemp, MGDANormalization: f.mgdaNorm,
 		Train: train.Len(), Test: test.Len(),
 		Threads: runtime.GOMAXPROCS(0), Kernels: asm.CurrentTier().String(),
 		TotalSeconds: time.Since(start).Seconds(),
@@ -259,6 +265,9 @@ func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
 		}
 		for _, n := range expanded {
 			if n != "" && seen[n] {
+				if strings.Contains(","+strings.ReplaceAll(list, " ", "")+",", ",all,") {
+					return nil, fmt.Errorf("-strategies %q names %q twice (all already includes %s)", list, n, strings.Join(strategyNames, ", "))
+				}
 				return nil, fmt.Errorf("-strategies %q names %q twice", list, n)
 			}
 			seen[n] = true

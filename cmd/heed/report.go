@@ -18,17 +18,23 @@ import (
 // studySetup records what a study ran with, for the report header and the
 // result files.
 type studySetup struct {
-	Dataset      string  `json:"dataset"`
-	Model        string  `json:"model"`
-	Epochs       int     `json:"epochs"`
-	Batch        int     `json:"batch"`
-	Optimizer    string  `json:"optimizer"`
-	Seed         int64   `json:"seed"`
-	Train        int     `json:"train_samples"`
-	Test         int     `json:"test_samples"`
-	Threads      int     `json:"threads"`
-	Kernels      string  `json:"kernels"`
-	TotalSeconds float64 `json:"total_seconds"`
+	Dataset   string `json:"dataset"`
+	Model     string `json:"model"`
+	Epochs    int    `json:"epochs"`
+	Batch     int    `json:"batch"`
+	Optimizer string `json:"optimizer"`
+	Seed      int64  `json:"seed"`
+	// The settings of the strategies that take them, recorded whether or
+	// not the study ran those strategies.
+	Weights           map[string]float64 `json:"fixed_weights"`
+	GradNormAlpha     float64            `json:"gradnorm_alpha"`
+	DWATemperature    float64            `json:"dwa_temperature"`
+	MGDANormalization string             `json:"mgda_normalization"`
+	Train             int                `json:"train_samples"`
+	Test              int                `json:"test_samples"`
+	Threads           int                `json:"threads"`
+	Kernels           string             `json:"kernels"`
+	TotalSeconds      float64            `json:"total_seconds"`
 }
 
 func printStudy(w io.Writer, s studySetup, res *mtl.StudyResult) {
