@@ -93,7 +93,7 @@ func TestDWAEmptyEpoch(t *testing.T) {
 }
 
 func TestDWATrainsToyModel(t *testing.T) {
-	h := fitToyLossWeighted(t, NewDWA(DefaultDWATemperature), 5)
+	h := fitToyWith(t, NewDWA(DefaultDWATemperature), 5)
 	for _, key := range []string{"val_a_accuracy", "val_b_accuracy"} {
 		if acc := h.Last(key); acc < 0.9 {
 			t.Errorf("%s = %v after 8 epochs, want ≥ 0.9", key, acc)
@@ -121,9 +121,9 @@ func TestDWATrainsToyModel(t *testing.T) {
 
 func TestDWAStartResetsState(t *testing.T) {
 	d := NewDWA(DefaultDWATemperature)
-	h1 := fitToyLossWeighted(t, d, 9)
-	h2 := fitToyLossWeighted(t, d, 9)
-	checkHistoriesIdentical(t, h1, h2)
+	h1 := fitToyWith(t, d, 9)
+	h2 := fitToyWith(t, d, 9)
+	checkSameHistory(t, h1, h2)
 }
 
 func TestDWARejectsBadUse(t *testing.T) {
@@ -132,22 +132,22 @@ func TestDWARejectsBadUse(t *testing.T) {
 	two := []*Task{{Name: "a"}, {Name: "b"}}
 	three := []*Task{{Name: "a"}, {Name: "b"}, {Name: "c"}}
 
-	checkPanicContains(t, "before Start", func() {
+	panicsWith(t, "before Start", func() {
 		NewDWA(2).Backward(two, []*autodiff.Value{loss, loss}, nil)
 	})
 
 	d := NewDWA(2)
 	d.Start(two, 0)
-	checkPanicContains(t, "mtl.DWA: 1 losses for 2 tasks", func() {
+	panicsWith(t, "mtl.DWA: 1 losses for 2 tasks", func() {
 		d.Backward(two, []*autodiff.Value{loss}, nil)
 	})
-	checkPanicContains(t, "3 losses for 3 tasks, started with 2 tasks", func() {
+	panicsWith(t, "3 losses for 3 tasks, started with 2 tasks", func() {
 		d.Backward(three, []*autodiff.Value{loss, loss, loss}, nil)
 	})
 }
 
 func TestNewDWARejectsBadTemperature(t *testing.T) {
 	for _, temperature := range []float64{0, -1, math.NaN(), math.Inf(1)} {
-		checkPanicContains(t, "mtl.NewDWA: temperature", func() { NewDWA(temperature) })
+		panicsWith(t, "mtl.NewDWA: temperature", func() { NewDWA(temperature) })
 	}
 }

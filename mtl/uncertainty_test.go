@@ -2,62 +2,11 @@ package mtl
 
 import (
 	"math"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/heed-ml/heed/autodiff"
-	"github.com/heed-ml/heed/nn"
-	"github.com/heed-ml/heed/optim"
 	"github.com/heed-ml/heed/tensor"
 )
-
-// fitToyLossWeighted trains the toy two-task model of mtl_test.go with s
-// for 8 epochs, holding out a quarter of the samples for validation.
-func fitToyLossWeighted(t *testing.T, s Strategy, seed int64) *History {
-	t.Helper()
-	m := toyModel(1)
-	h, err := Fit(m, SharedData(toySet(512, 1), "a", "b"), FitConfig{
-		Epochs: 8, BatchSize: 32, ValidationSplit: 0.25, Seed: seed, Strategy: s,
-		Optimizer: optim.NewAdam(nn.Values(m.Params()), 1e-2),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
-// checkPanicContains runs fn and fails unless it panics with a message
-// containing want.
-func checkPanicContains(t *testing.T, want string, fn func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Errorf("no panic, want one containing %q", want)
-			return
-		}
-		if msg, _ := r.(string); !strings.Contains(msg, want) {
-			t.Errorf("panic %v, want one containing %q", r, want)
-		}
-	}()
-	fn()
-}
-
-// checkHistoriesIdentical fails unless a and b hold the same keys with
-// bit-identical values.
-func checkHistoriesIdentical(t *testing.T, a, b *History) {
-	t.Helper()
-	if !slices.Equal(a.Keys(), b.Keys()) {
-		t.Fatalf("history keys differ: %v vs %v", a.Keys(), b.Keys())
-	}
-	for _, k := range a.Keys() {
-		if !slices.Equal(a.Values[k], b.Values[k]) {
-			t.Errorf("history %q differs between two runs with the same seed: %v vs %v", k, a.Values[k], b.Values[k])
-		}
-	}
-}
 
 // TestUncertaintyWorkedExample checks one step by hand. A shared scalar p = 1
 // gives L₁ = 2p = 2 and L₂ = 3p = 3, with log variances s = (0, ln 2):
@@ -150,7 +99,7 @@ func TestUncertaintyZeroesOwnGrads(t *testing.T) {
 }
 
 func TestUncertaintyTrainsToyModel(t *testing.T) {
-	h := fitToyLossWeighted(t, NewUncertainty(0), 5)
+	h := fitToyWith(t, NewUncertainty(0), 5)
 	for _, key := range []string{"val_a_accuracy", "val_b_accuracy"} {
 		if acc := h.Last(key); acc < 0.9 {
 			t.Errorf("%s = %v after 8 epochs, want ≥ 0.9", key, acc)
@@ -177,9 +126,9 @@ func TestUncertaintyTrainsToyModel(t *testing.T) {
 
 func TestUncertaintyStartResetsState(t *testing.T) {
 	u := NewUncertainty(0)
-	h1 := fitToyLossWeighted(t, u, 9)
-	h2 := fitToyLossWeighted(t, u, 9)
-	checkHistoriesIdentical(t, h1, h2)
+	h1 := fitToyWith(t, u, 9)
+	h2 := fitToyWith(t, u, 9)
+	checkSameHistory(t, h1, h2)
 }
 
 func TestUncertaintyRejectsBadUse(t *testing.T) {
@@ -188,22 +137,22 @@ func TestUncertaintyRejectsBadUse(t *testing.T) {
 	two := []*Task{{Name: "a"}, {Name: "b"}}
 	three := []*Task{{Name: "a"}, {Name: "b"}, {Name: "c"}}
 
-	checkPanicContains(t, "before Start", func() {
+	panicsWith(t, "before Start", func() {
 		NewUncertainty(0).Backward(two, []*autodiff.Value{loss, loss}, nil)
 	})
 
 	u := NewUncertainty(0)
 	u.Start(two, 0.1)
-	checkPanicContains(t, "mtl.Uncertainty: 1 losses for 2 tasks", func() {
+	panicsWith(t, "mtl.Uncertainty: 1 losses for 2 tasks", func() {
 		u.Backward(two, []*autodiff.Value{loss}, nil)
 	})
-	checkPanicContains(t, "3 losses for 3 tasks, started with 2 tasks", func() {
+	panicsWith(t, "3 losses for 3 tasks, started with 2 tasks", func() {
 		u.Backward(three, []*autodiff.Value{loss, loss, loss}, nil)
 	})
 }
 
 func TestNewUncertaintyRejectsBadLR(t *testing.T) {
 	for _, lr := range []float64{-0.1, math.NaN(), math.Inf(1)} {
-		checkPanicContains(t, "mtl.NewUncertainty: learning rate", func() { NewUncertainty(lr) })
+		panicsWith(t, "mtl.NewUncertainty: learning rate", func() { NewUncertainty(lr) })
 	}
 }
