@@ -91,17 +91,7 @@ func (d *DWA) Backward(tasks []*Task, losses []*autodiff.Value, _ []*autodiff.Va
 	}
 	d.steps++
 
-	var total *autodiff.Value
-	for i, loss := range losses {
-		term := autodiff.MulScalar(loss, float32(d.weights[i]))
-		if total == nil {
-			total = term
-		} else {
-			total = autodiff.Add(total, term)
-		}
-	}
-	total.Backward()
-	return float64(total.Item())
+	return backwardSum(losses, d.weights)
 }
 
 // EndEpoch closes the epoch's loss averages and computes the weights of

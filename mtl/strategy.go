@@ -70,9 +70,19 @@ func backwardWeighted(tasks []*Task, losses []*autodiff.Value, weight func(*Task
 	if len(tasks) != len(losses) {
 		panic(fmt.Sprintf("mtl: %d losses for %d tasks", len(losses), len(tasks)))
 	}
-	var total *autodiff.Value
+	weights := make([]float64, len(tasks))
 	for i, t := range tasks {
-		term := autodiff.MulScalar(losses[i], float32(weight(t)))
+		weights[i] = weight(t)
+	}
+	return backwardSum(losses, weights)
+}
+
+// backwardSum back-propagates Σₜ weights[t]·losses[t] once and returns its
+// value.
+func backwardSum(losses []*autodiff.Value, weights []float64) float64 {
+	var total *autodiff.Value
+	for i, loss := range losses {
+		term := autodiff.MulScalar(loss, float32(weights[i]))
 		if total == nil {
 			total = term
 		} else {

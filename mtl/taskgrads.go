@@ -118,17 +118,7 @@ func backwardScaled(losses []*autodiff.Value, scale []float64) float64 {
 	for _, p := range graphParams(losses) {
 		p.ZeroGrad()
 	}
-	var total *autodiff.Value
-	for t, loss := range losses {
-		term := autodiff.MulScalar(loss, float32(scale[t]))
-		if total == nil {
-			total = term
-		} else {
-			total = autodiff.Add(total, term)
-		}
-	}
-	total.Backward()
-	return float64(total.Item())
+	return backwardSum(losses, scale)
 }
 
 // flatDot returns the inner product of two vectors of equal length.
