@@ -85,10 +85,11 @@ func sgemmBlocked(g *gemmArch, transA, transB bool, m, n, k int, alpha float32, 
 		p.run(0, m, 0, n)
 		return
 	}
-	// Split whole tiles, along M when there are enough row tiles to keep
-	// every thread busy, else along N. The split never changes the
-	// arithmetic of any element, so the bits do not depend on it.
-	if rowTiles >= 4*threads || colTiles < threads {
+	// Split whole tiles along M or N, whichever leaves the busiest thread
+	// the smaller share (M on a tie, and whenever N has too few tiles).
+	// The split never changes the arithmetic of any element, so the bits
+	// do not depend on it.
+	if colTiles < threads || ceilDiv(rowTiles, threads)*colTiles <= ceilDiv(colTiles, threads)*rowTiles {
 		parts := min(threads, rowTiles)
 		parallelFor(parts, func(i int) {
 			lo, hi := split(rowTiles, parts, i)
