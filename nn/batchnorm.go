@@ -19,14 +19,35 @@ import (
 //
 //	running = (1 − Momentum)·running + Momentum·batch
 //
-// where the running variance takes the unbiased batch variance (divided by
-// count − 1) while the normalisation itself uses the biased one, as in
-// PyTorch. In evaluation mode it normalises with the running estimates and
-// leaves them alone. A new BatchNorm starts in training mode.
+// or, with CumulativeAverage set (PyTorch's momentum=None), by the
+// cumulative moving average
 //
-// The running estimates are state, not parameters: Params leaves them out
-// so optimizers do not touch them, and Buffers returns them for
-// checkpoints.
+//	running = running + (batch − running)/n
+//
+// where n is NumBatchesTracked after counting the current batch, so that
+// after n batches from a fresh layer each running estimate is the plain
+// mean of the n batch statistics. In both forms the running variance takes
+// the unbiased batch variance (divided by count − 1) while the
+// normalisation itself uses the biased one, as in PyTorch. In evaluation
+// mode it normalises with the running estimates and leaves them and the
+// count alone. A new BatchNorm starts in training mode.
+//
+// The running estimates and the count are state, not parameters: Params
+// leaves them out so optimizers do not touch them, and Buffers returns them
+// for checkpoints.
+//
+// NOTE: A checkpoint written before num_batches_tracked existed lacks it,
+// and LoadCheckpoint, which requires every entry of the state in the file,
+// rejects it with an error that lists the missing names. To load such a
+// file, leave the count out of the state:
+//
+//	state := slices.DeleteFunc(nn.State(m), func(p nn.Param) bool {
+//		return p.Name == "num_batches_tracked" || strings.HasSuffix(p.Name, ".num_batches_tracked")
+//	})
+//
+// The count then stays at 0, the value PyTorch gives state dicts older than
+// the buffer. So in cumulative mode the next training batch replaces the
+// loaded running estimates instead of averaging with them.
 //
 // NOTE: Forward in training mode writes the running estimates in place, so
 // one BatchNorm must not run Forward from two goroutines at once.
@@ -39,9 +60,22 @@ type BatchNorm struct {
 	RunningMean *tensor.Tensor
 	RunningVar  *tensor.Tensor
 
+	// NumBatchesTracked is the number of Forward calls made in training
+	// mode, starting at 0. It is a 0-dimensional tensor, like PyTorch's
+	// buffer, so that checkpoints carry it.
+	//
+	// NOTE: float32 represents whole numbers exactly only up to 2²⁴
+	// (16,777,216). Past that the count stops growing, so the cumulative
+	// average keeps weighting each new batch about 1/2²⁴.
+	NumBatchesTracked *tensor.Tensor
+
 	// Momentum is the weight of the newest batch in the running estimates
-	// (default 0.1).
+	// (default 0.1). It is ignored when CumulativeAverage is set.
 	Momentum float64
+	// CumulativeAverage replaces the momentum update with the cumulative
+	// moving average over NumBatchesTracked batches (default false). It is
+	// the counterpart of PyTorch's momentum=None.
+	CumulativeAverage bool
 	// Eps is added to the variance before the square root (default 1e-5).
 	Eps float64
 
@@ -69,15 +103,16 @@ func newBatchNorm(name string, channels int, ranks []int) *BatchNorm {
 		panic(fmt.Sprintf("nn.New%s: %d channels; want at least 1", name, channels))
 	}
 	return &BatchNorm{
-		Weight:      autodiff.Param(tensor.Ones(channels)),
-		Bias:        autodiff.Param(tensor.Zeros(channels)),
-		RunningMean: tensor.Zeros(channels),
-		RunningVar:  tensor.Ones(channels),
-		Momentum:    0.1,
-		Eps:         1e-5,
-		ranks:       ranks,
-		name:        name,
-		training:    true,
+		Weight:            autodiff.Param(tensor.Ones(channels)),
+		Bias:              autodiff.Param(tensor.Zeros(channels)),
+		RunningMean:       tensor.Zeros(channels),
+		RunningVar:        tensor.Ones(channels),
+		NumBatchesTracked: tensor.Scalar(0),
+		Momentum:          0.1,
+		Eps:               1e-5,
+		ranks:             ranks,
+		name:              name,
+		training:          true,
 	}
 }
 
@@ -93,14 +128,15 @@ func (b *BatchNorm) Params() []Param {
 	return []Param{{Name: "weight", Value: b.Weight}, {Name: "bias", Value: b.Bias}}
 }
 
-// Buffers returns the running estimates as "running_mean" and
-// "running_var", PyTorch's state-dict names, for saving and loading. The
-// values wrap the layer's own tensors, so loading into them in place
-// restores the layer.
+// Buffers returns the running estimates and the batch count as
+// "running_mean", "running_var" and "num_batches_tracked", PyTorch's
+// state-dict names, for saving and loading. The values wrap the layer's own
+// tensors, so loading into them in place restores the layer.
 func (b *BatchNorm) Buffers() []Param {
 	return []Param{
 		{Name: "running_mean", Value: autodiff.Const(b.RunningMean)},
 		{Name: "running_var", Value: autodiff.Const(b.RunningVar)},
+		{Name: "num_batches_tracked", Value: autodiff.Const(b.NumBatchesTracked)},
 	}
 }
 
@@ -132,7 +168,8 @@ const batchNormVectorMin = 32
 
 // Forward normalises x; see BatchNorm. It panics if x has the wrong rank
 // or channel count, or, in training mode, holds a single value per channel,
-// whose variance is undefined.
+// whose variance is undefined, or if NumBatchesTracked is not a whole
+// number ≥ 0, as after loading a corrupt checkpoint.
 func (b *BatchNorm) Forward(x *autodiff.Value) *autodiff.Value {
 	xs := x.Shape()
 	c := b.Weight.Shape()[0]
@@ -151,6 +188,18 @@ func (b *BatchNorm) Forward(x *autodiff.Value) *autodiff.Value {
 	count := n * inner
 	if b.training && count < 2 {
 		panic(fmt.Sprintf("nn.%s: input shape %v has %d value per channel; training needs at least 2 to estimate a variance", b.name, xs, count))
+	}
+
+	// Count this batch before the update, so that the first batch gets
+	// weight 1/1 in the cumulative average.
+	var seen float64
+	if b.training {
+		seen = float64(b.NumBatchesTracked.Item())
+		if seen < 0 || seen != math.Floor(seen) || math.IsInf(seen, 0) {
+			panic(fmt.Sprintf("nn.%s: invalid num_batches_tracked %v, want a whole number ≥ 0; set NumBatchesTracked to 0 to restart the count", b.name, seen))
+		}
+		seen++
+		b.NumBatchesTracked.Fill(float32(seen))
 	}
 
 	xd := x.Data().Contiguous().Data()
@@ -182,8 +231,15 @@ func (b *BatchNorm) Forward(x *autodiff.Value) *autodiff.Value {
 				// Unbiased variance for the running estimate, biased for
 				// the normalisation, as PyTorch does.
 				unbiased := variance * float64(count) / float64(count-1)
-				runMean[ch] = float32((1-b.Momentum)*float64(runMean[ch]) + b.Momentum*mean)
-				runVar[ch] = float32((1-b.Momentum)*float64(runVar[ch]) + b.Momentum*unbiased)
+				rm, rv := float64(runMean[ch]), float64(runVar[ch])
+				if b.CumulativeAverage {
+					rm += (mean - rm) / seen
+					rv += (unbiased - rv) / seen
+				} else {
+					rm = (1-b.Momentum)*rm + b.Momentum*mean
+					rv = (1-b.Momentum)*rv + b.Momentum*unbiased
+				}
+				runMean[ch], runVar[ch] = float32(rm), float32(rv)
 			} else {
 				mean, variance = float64(runMean[ch]), float64(runVar[ch])
 			}

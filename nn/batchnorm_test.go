@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -132,11 +133,16 @@ func TestBatchNormBuffersAndParams(t *testing.T) {
 		t.Fatalf("params %v, want weight and bias", ps)
 	}
 	bufs := bn.Buffers()
-	if len(bufs) != 2 || bufs[0].Name != "running_mean" || bufs[1].Name != "running_var" {
-		t.Fatalf("buffers %v, want running_mean and running_var", bufs)
+	if len(bufs) != 3 || bufs[0].Name != "running_mean" || bufs[1].Name != "running_var" || bufs[2].Name != "num_batches_tracked" {
+		t.Fatalf("buffers %v, want running_mean, running_var and num_batches_tracked", bufs)
 	}
-	if bufs[0].Value.RequiresGrad() || bufs[1].Value.RequiresGrad() {
-		t.Error("a running estimate requires a gradient")
+	for _, b := range bufs {
+		if b.Value.RequiresGrad() {
+			t.Errorf("buffer %s requires a gradient", b.Name)
+		}
+	}
+	if got := bufs[2].Value.Shape(); len(got) != 0 {
+		t.Errorf("num_batches_tracked has shape %v, want a 0-dimensional tensor as in PyTorch", got)
 	}
 	// Loading a checkpoint writes into the buffers; the layer must see it.
 	bufs[0].Value.Data().Fill(3)
@@ -170,6 +176,16 @@ func TestBatchNormBadInputPanics(t *testing.T) {
 			nn.NewBatchNorm1D(3).Forward(autodiff.Const(tensor.Zeros(1, 3)))
 		}},
 		{"zero channels", "nn.NewBatchNorm2D: 0 channels", func() { nn.NewBatchNorm2D(0) }},
+		{"negative count", "nn.BatchNorm1D: invalid num_batches_tracked -1", func() {
+			bn := nn.NewBatchNorm1D(3)
+			bn.NumBatchesTracked.Fill(-1)
+			bn.Forward(autodiff.Const(tensor.Zeros(2, 3)))
+		}},
+		{"fractional count", "invalid num_batches_tracked 2.5", func() {
+			bn := nn.NewBatchNorm1D(3)
+			bn.NumBatchesTracked.Fill(2.5)
+			bn.Forward(autodiff.Const(tensor.Zeros(2, 3)))
+		}},
 	}
 	for _, tc := range cases {
 		if msg := convPanicMessage(tc.fn); !strings.Contains(msg, tc.want) {
@@ -252,4 +268,165 @@ func TestBatchNormParallelMatchesSerial(t *testing.T) {
 	if !slices.Equal(y1, y2) || !slices.Equal(dx1, dx2) || !slices.Equal(dg1, dg2) {
 		t.Error("results on two threads differ from one thread")
 	}
+}
+
+// cumulativeBatches are three [3, 2] training batches for the cumulative
+// average, worked out by hand. Feature 1 is twice feature 0.
+//
+//	feature 0: {0, 1, 2}  mean 1, squared deviations 1+0+1 = 2,  unbiased variance 2/2 = 1
+//	           {1, 2, 3}  mean 2, squared deviations 1+0+1 = 2,  unbiased variance 1
+//	           {3, 6, 9}  mean 6, squared deviations 9+0+9 = 18, unbiased variance 9
+//	feature 1: means 2, 4, 12 and unbiased variances 4, 4, 36
+//
+// The cumulative average running + (batch − running)/n gives for the mean
+// of feature 0: 0 + (1 − 0)/1 = 1, then 1 + (2 − 1)/2 = 1.5, then
+// 1.5 + (6 − 1.5)/3 = 3 = (1 + 2 + 6)/3; for its variance (1 + 1 + 9)/3 =
+// 11/3. Feature 1 gets mean (2 + 4 + 12)/3 = 6 and variance
+// (4 + 4 + 36)/3 = 44/3.
+var cumulativeBatches = [][]float32{
+	{0, 0, 1, 2, 2, 4},
+	{1, 2, 2, 4, 3, 6},
+	{3, 6, 6, 12, 9, 18},
+}
+
+// newCumulativeBatchNorm returns a BatchNorm1D(2) in cumulative mode that
+// has trained on cumulativeBatches.
+func newCumulativeBatchNorm() *nn.BatchNorm {
+	bn := nn.NewBatchNorm1D(2)
+	bn.CumulativeAverage = true
+	for _, b := range cumulativeBatches {
+		bn.Forward(autodiff.Const(tensor.New([]int{3, 2}, slices.Clone(b))))
+	}
+	return bn
+}
+
+func checkRunningStats(t *testing.T, bn *nn.BatchNorm, wantMean, wantVar []float64, wantCount float32) {
+	t.Helper()
+	for c := range wantMean {
+		if got := float64(bn.RunningMean.At(c)); math.Abs(got-wantMean[c]) > 1e-6 {
+			t.Errorf("running mean[%d] = %v, want %v", c, got, wantMean[c])
+		}
+		if got := float64(bn.RunningVar.At(c)); math.Abs(got-wantVar[c]) > 1e-5 {
+			t.Errorf("running var[%d] = %v, want %v", c, got, wantVar[c])
+		}
+	}
+	if got := bn.NumBatchesTracked.Item(); got != wantCount {
+		t.Errorf("num_batches_tracked = %v, want %v", got, wantCount)
+	}
+}
+
+func TestBatchNormCumulativeAverage(t *testing.T) {
+	// After the first batch the running estimates are that batch's
+	// statistics alone: the initial 0 and 1 get weight 0.
+	bn := nn.NewBatchNorm1D(2)
+	bn.CumulativeAverage = true
+	bn.Forward(autodiff.Const(tensor.New([]int{3, 2}, slices.Clone(cumulativeBatches[0]))))
+	checkRunningStats(t, bn, []float64{1, 2}, []float64{1, 4}, 1)
+
+	bn = newCumulativeBatchNorm()
+	checkRunningStats(t, bn, []float64{3, 6}, []float64{11.0 / 3, 44.0 / 3}, 3)
+	if bn.RunningMean.At(0) != 3 {
+		t.Errorf("running mean[0] = %v, want exactly 3", bn.RunningMean.At(0))
+	}
+
+	// Evaluation normalises with the running estimates and moves neither
+	// them nor the count: x = 5 on feature 0 gives (5 − 3)/√(11/3 + eps).
+	bn.SetTraining(false)
+	for range 2 {
+		y := bn.Forward(autodiff.Const(tensor.New([]int{1, 2}, []float32{5, 6}))).Data().Data()
+		if want := 2 / math.Sqrt(11.0/3+1e-5); math.Abs(float64(y[0])-want) > 1e-5 {
+			t.Errorf("evaluation output[0] = %v, want %v", y[0], want)
+		}
+		if math.Abs(float64(y[1])) > 1e-6 {
+			t.Errorf("evaluation output[1] = %v, want 0", y[1])
+		}
+	}
+	checkRunningStats(t, bn, []float64{3, 6}, []float64{11.0 / 3, 44.0 / 3}, 3)
+
+	// Back in training mode the fourth batch, {3, 3, 3} with mean 3 and
+	// variance 0, gets weight 1/4: mean 3 + (3 − 3)/4 = 3, variance
+	// 11/3 + (0 − 11/3)/4 = 11/4.
+	bn.SetTraining(true)
+	bn.Forward(autodiff.Const(tensor.New([]int{3, 2}, []float32{3, 6, 3, 6, 3, 6})))
+	checkRunningStats(t, bn, []float64{3, 6}, []float64{11.0 / 4, 11}, 4)
+}
+
+// The momentum form counts batches too, as PyTorch does, but its running
+// estimates do not depend on the count: the first batch of
+// cumulativeBatches moves the mean of feature 0 from 0 to 0.1·1 = 0.1 and
+// its variance from 1 to 0.9 + 0.1·1 = 1, whatever the count was.
+func TestBatchNormMomentumCountsBatches(t *testing.T) {
+	bn := nn.NewBatchNorm1D(2)
+	bn.NumBatchesTracked.Fill(41)
+	bn.Forward(autodiff.Const(tensor.New([]int{3, 2}, slices.Clone(cumulativeBatches[0]))))
+	checkRunningStats(t, bn, []float64{0.1, 0.2}, []float64{1, 0.9 + 0.1*4}, 42)
+}
+
+func TestBatchNormCheckpointKeepsCount(t *testing.T) {
+	src := nn.NewSequential(newCumulativeBatchNorm())
+	path := filepath.Join(t.TempDir(), "bn.ckpt")
+	if err := nn.SaveCheckpoint(path, nn.State(src)); err != nil {
+		t.Fatal(err)
+	}
+	dstBN := nn.NewBatchNorm1D(2)
+	dstBN.CumulativeAverage = true
+	dst := nn.NewSequential(dstBN)
+	if err := nn.LoadCheckpoint(path, nn.State(dst)); err != nil {
+		t.Fatal(err)
+	}
+	checkRunningStats(t, dstBN, []float64{3, 6}, []float64{11.0 / 3, 44.0 / 3}, 3)
+
+	// The restored count weights the next batch 1/4, exactly as in the
+	// layer that was saved.
+	x := tensor.New([]int{3, 2}, []float32{3, 6, 3, 6, 3, 6})
+	src.Forward(autodiff.Const(x))
+	dst.Forward(autodiff.Const(x))
+	srcBN := src.Layers()[0].(*nn.BatchNorm)
+	if !tensor.Equal(srcBN.RunningMean, dstBN.RunningMean) {
+		t.Errorf("running mean after the next batch: loaded %v, saved %v", dstBN.RunningMean.Data(), srcBN.RunningMean.Data())
+	}
+	if !tensor.Equal(srcBN.RunningVar, dstBN.RunningVar) {
+		t.Errorf("running var after the next batch: loaded %v, saved %v", dstBN.RunningVar.Data(), srcBN.RunningVar.Data())
+	}
+	if !tensor.Equal(srcBN.NumBatchesTracked, dstBN.NumBatchesTracked) {
+		t.Errorf("num_batches_tracked after the next batch: loaded %v, saved %v", dstBN.NumBatchesTracked.Item(), srcBN.NumBatchesTracked.Item())
+	}
+}
+
+// A checkpoint written before num_batches_tracked existed contains only the
+// running estimates. LoadCheckpoint rejects it by name and changes nothing.
+// Leaving the count out of the state, as BatchNorm's doc comment shows,
+// loads it with the count at 0.
+func TestBatchNormCheckpointWithoutCount(t *testing.T) {
+	src := nn.NewSequential(newCumulativeBatchNorm())
+	old := slices.DeleteFunc(nn.State(src), func(p nn.Param) bool { return p.Name == "0.num_batches_tracked" })
+	path := filepath.Join(t.TempDir(), "old.ckpt")
+	if err := nn.SaveCheckpoint(path, old); err != nil {
+		t.Fatal(err)
+	}
+
+	bn := nn.NewBatchNorm1D(2)
+	bn.CumulativeAverage = true
+	dst := nn.NewSequential(bn)
+	err := nn.LoadCheckpoint(path, nn.State(dst))
+	if err == nil {
+		t.Fatal("loading a checkpoint without the count succeeded, want an error")
+	}
+	if !strings.Contains(err.Error(), "missing from the file: 0.num_batches_tracked") {
+		t.Fatalf("loading a checkpoint without the count: error %q, want one naming 0.num_batches_tracked", err)
+	}
+	checkRunningStats(t, bn, []float64{0, 0}, []float64{1, 1}, 0)
+
+	state := slices.DeleteFunc(nn.State(dst), func(p nn.Param) bool {
+		return p.Name == "num_batches_tracked" || strings.HasSuffix(p.Name, ".num_batches_tracked")
+	})
+	if err := nn.LoadCheckpoint(path, state); err != nil {
+		t.Fatal(err)
+	}
+	checkRunningStats(t, bn, []float64{3, 6}, []float64{11.0 / 3, 44.0 / 3}, 0)
+
+	// With the count at 0 the next batch counts as the first and replaces
+	// the loaded estimates: {3, 3, 3} gives mean 3 and variance 0.
+	bn.Forward(autodiff.Const(tensor.New([]int{3, 2}, []float32{3, 6, 3, 6, 3, 6})))
+	checkRunningStats(t, bn, []float64{3, 6}, []float64{0, 0}, 1)
 }
