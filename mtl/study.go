@@ -24,6 +24,11 @@ type StudyConfig struct {
 	// task. Both draw their initial weights from rng.
 	Trunk func(rng *rand.Rand) nn.Module
 	Head  func(rng *rand.Rand, task string) nn.Module
+	// MultiModel, when set, builds the model of the multi-task runs in
+	// place of a HardSharing over Trunk, for example an MMoE. It receives
+	// the tasks with fresh heads from Head and draws its own weights from
+	// rng. Single-task runs always use Trunk.
+	MultiModel func(rng *rand.Rand, tasks []*Task) (Model, error)
 	// Optimizer builds a fresh optimizer over a model's parameters.
 	Optimizer func(params []*autodiff.Value) optim.Optimizer
 	// Strategies are the multi-task methods to run; nil means EqualWeights.
@@ -148,7 +153,11 @@ func runOne(cfg StudyConfig, name, kind string, strategy Strategy, taskNames []s
 	// The same seed for every run: each model's trunk starts from the same
 	// weights, and heads are drawn after it in task order.
 	rng := rand.New(rand.NewPCG(uint64(cfg.Fit.Seed), 0x5eed))
-	trunk := cfg.Trunk(rng)
+	multi := kind == "mtl" && cfg.MultiModel != nil
+	var trunk nn.Module
+	if !multi {
+		trunk = cfg.Trunk(rng)
+	}
 	tasks := make([]*Task, len(taskNames))
 	for i, t := range taskNames {
 		tasks[i] = NewTask(t, cfg.Head(rng, t))
@@ -156,9 +165,15 @@ func runOne(cfg StudyConfig, name, kind string, strategy Strategy, taskNames []s
 			tasks[i].Weight = w
 		}
 	}
-	model, err := NewHardSharing(trunk, tasks...)
+	var model Model
+	var err error
+	if multi {
+		model, err = cfg.MultiModel(rng, tasks)
+	} else {
+		model, err = NewHardSharing(trunk, tasks...)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 
 	fit := cfg.Fit
