@@ -34,15 +34,15 @@ func TestRunStudyComparesAgainstSingleTask(t *testing.T) {
 	if len(res.Runs) != 3 || res.Runs[0].Name != "stl-a" || res.Runs[1].Name != "stl-b" || res.Runs[2].Name != "mtl-equal" {
 		t.Fatalf("runs = %v, want stl-a, stl-b, mtl-equal", runNames(res))
 	}
-	mtl := res.Runs[2]
+	multi := res.Runs[2]
 	stlA, stlB := res.STL("a").Test["a_accuracy"], res.STL("b").Test["b_accuracy"]
-	want := DeltaM([]float64{mtl.Test["a_accuracy"], mtl.Test["b_accuracy"]}, []float64{stlA, stlB})
-	if mtl.DeltaM == nil || math.Abs(*mtl.DeltaM-want) > 1e-12 {
-		t.Errorf("Δm = %v, want %v from the runs' accuracies", mtl.DeltaM, want)
+	want := DeltaM([]float64{multi.Test["a_accuracy"], multi.Test["b_accuracy"]}, []float64{stlA, stlB})
+	if multi.DeltaM == nil || math.Abs(*multi.DeltaM-want) > 1e-12 {
+		t.Errorf("Δm = %v, want %v from the runs' accuracies", multi.DeltaM, want)
 	}
 	// 4·16+16 trunk, 16·2+2 per head.
-	if res.Runs[0].Params != 80+34 || mtl.Params != 80+2*34 {
-		t.Errorf("params stl %d, mtl %d, want 114 and 148", res.Runs[0].Params, mtl.Params)
+	if res.Runs[0].Params != 80+34 || multi.Params != 80+2*34 {
+		t.Errorf("params stl %d, mtl %d, want 114 and 148", res.Runs[0].Params, multi.Params)
 	}
 }
 
