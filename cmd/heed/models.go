@@ -4,24 +4,29 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/heed-ml/heed/mtl"
 	"github.com/heed-ml/heed/nn"
 )
 
-// paradoxModel returns the trunk and head builders for a -model name. The
-// architectures match the PyTorch reference used to check Heed's numbers.
-// The MLP trunk is 36·36 → 256 → 128 with ReLU, and LeNet is the trunk of
-// the published MultiMNIST results. Each head is one dense layer to 10
-// classes.
-func paradoxModel(name string) (trunk func(*rand.Rand) nn.Module, head func(*rand.Rand, string) nn.Module, err error) {
+// paradoxModel returns the trunk and head builders for a -model name, and
+// for "mmoe" the builder of the multi-task model. The architectures match
+// the PyTorch reference used to check Heed's numbers. The MLP trunk is
+// 36·36 → 256 → 128 with ReLU, and LeNet is the trunk of the published
+// MultiMNIST results. Each head is one dense layer to 10 classes. "mmoe"
+// trains the single-task runs on the MLP trunk and the multi-task runs on
+// an MMoE whose experts each have that trunk's shape, so with 2 experts the
+// joint model is as large as the two single-task models together.
+func paradoxModel(name string, experts int) (trunk func(*rand.Rand) nn.Module, head func(*rand.Rand, string) nn.Module, multi func(*rand.Rand, []*mtl.Task) (mtl.Model, error), err error) {
+	mlpTrunk := func(rng *rand.Rand) nn.Module {
+		return nn.NewSequential(
+			nn.NewFlatten(),
+			nn.NewDense(36*36, 256, rng), nn.ReLU{},
+			nn.NewDense(256, 128, rng), nn.ReLU{},
+		)
+	}
 	switch name {
 	case "mlp":
-		trunk = func(rng *rand.Rand) nn.Module {
-			return nn.NewSequential(
-				nn.NewFlatten(),
-				nn.NewDense(36*36, 256, rng), nn.ReLU{},
-				nn.NewDense(256, 128, rng), nn.ReLU{},
-			)
-		}
+		trunk = mlpTrunk
 		head = func(rng *rand.Rand, _ string) nn.Module { return nn.NewDense(128, 10, rng) }
 	case "lenet":
 		trunk = func(rng *rand.Rand) nn.Module {
@@ -33,8 +38,25 @@ func paradoxModel(name string) (trunk func(*rand.Rand) nn.Module, head func(*ran
 			)
 		}
 		head = func(rng *rand.Rand, _ string) nn.Module { return nn.NewDense(50, 10, rng) }
+	case "mmoe":
+		if experts < 1 {
+			return nil, nil, nil, fmt.Errorf("-experts %d: must be at least 1", experts)
+		}
+		trunk = mlpTrunk
+		head = func(rng *rand.Rand, _ string) nn.Module { return nn.NewDense(128, 10, rng) }
+		multi = func(rng *rand.Rand, tasks []*mtl.Task) (mtl.Model, error) {
+			trunks := make([]nn.Module, experts)
+			for i := range trunks {
+				trunks[i] = mlpTrunk(rng)
+			}
+			gates := make([]nn.Module, len(tasks))
+			for i := range gates {
+				gates[i] = nn.NewSequential(nn.NewFlatten(), nn.NewDense(36*36, experts, rng))
+			}
+			return mtl.NewMMoE(trunks, gates, tasks...)
+		}
 	default:
-		return nil, nil, fmt.Errorf("unknown -model %q: want mlp or lenet", name)
+		return nil, nil, nil, fmt.Errorf("unknown -model %q: want mlp, lenet or mmoe", name)
 	}
-	return trunk, head, nil
+	return trunk, head, multi, nil
 }

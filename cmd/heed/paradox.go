@@ -43,6 +43,7 @@ type paradoxFlags struct {
 	weights    string
 	quiet      bool
 
+	experts       int
 	gradNormAlpha float64
 	dwaTemp       float64
 	mgdaNorm      string
@@ -82,7 +83,8 @@ func runParadox(args []string) error {
 	var f paradoxFlags
 	fs := flag.NewFlagSet("heed paradox", flag.ContinueOnError)
 	fs.StringVar(&f.dataset, "dataset", "multimnist", "composite dataset: multimnist, multifashion or multimixed (left item Fashion-MNIST, right item MNIST)")
-	fs.StringVar(&f.model, "model", "mlp", "shared trunk: mlp (1296-256-128, ReLU) or lenet (two conv layers and a 50-unit dense layer)")
+	fs.StringVar(&f.model, "model", "mlp", "shared trunk: mlp (1296-256-128, ReLU), lenet (two conv layers and a 50-unit dense layer), or mmoe (multi-task runs use a mixture of -experts MLP trunks with one softmax gate per task)")
+	fs.IntVar(&f.experts, "experts", 2, "number of experts of -model mmoe")
 	fs.IntVar(&f.epochs, "epochs", 5, "training epochs for every run")
 	fs.IntVar(&f.batch, "batch", 256, "batch size")
 	fs.Float64Var(&f.lr, "lr", 1e-3, "Adam learning rate")
@@ -114,7 +116,7 @@ func runParadox(args []string) error {
 	if err := f.validate(); err != nil {
 		return usageError{err}
 	}
-	trunk, head, err := paradoxModel(f.model)
+	trunk, head, multi, err := paradoxModel(f.model, f.experts)
 	if err != nil {
 		return usageError{err}
 	}
@@ -146,7 +148,7 @@ func runParadox(args []string) error {
 	start := time.Now()
 	res, err := mtl.RunStudy(mtl.StudyConfig{
 		Train: train, Test: test, Tasks: []string{"left", "right"}, Weights: weights,
-		Trunk: trunk, Head: head,
+		Trunk: trunk, Head: head, MultiModel: multi,
 		Optimizer: func(params []*autodiff.Value) optim.Optimizer {
 			return optim.NewAdam(params, f.lr)
 		},
@@ -162,7 +164,8 @@ func runParadox(args []string) error {
 		Dataset: f.dataset, Model: f.model, Epochs: f.epochs, Batch: f.batch,
 		Optimizer: fmt.Sprintf("Adam(lr=%g)", f.lr), Seed: f.seed,
 		Weights: weights, GradNormAlpha: f.gradNormAlpha, DWATemperature: f.dwaTemp, MGDANormalization: f.mgdaNorm,
-		Train: train.Len(), Test: test.Len(),
+		Experts: expertsOf(f),
+		Train:   train.Len(), Test: test.Len(),
 		Threads: runtime.GOMAXPROCS(0), Kernels: asm.CurrentTier().String(),
 		TotalSeconds: time.Since(start).Seconds(),
 	}
@@ -229,6 +232,15 @@ func loadComposite(f paradoxFlags, log io.Writer) (train, test *datasets.Dataset
 	}
 	say("data: %s, %d train / %d test composites of 36×36, built in %.1fs\n", f.dataset, train.Len(), test.Len(), time.Since(start).Seconds())
 	return train, test, nil
+}
+
+// expertsOf returns the number of experts of -model mmoe, 0 for the
+// other models.
+func expertsOf(f paradoxFlags) int {
+	if f.model != "mmoe" {
+		return 0
+	}
+	return f.experts
 }
 
 // strategyNames lists the -strategies names in the order "all" runs them.

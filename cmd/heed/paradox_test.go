@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/heed-ml/heed/mtl"
+	"github.com/heed-ml/heed/nn"
 )
 
 // writeIDX writes a gzip-compressed unsigned-byte IDX file.
@@ -208,5 +211,29 @@ func TestParseStrategiesAllExpandsInOrder(t *testing.T) {
 	want := "fixed equal uncertainty dwa pcgrad mgda gradnorm"
 	if strings.Join(names, " ") != want {
 		t.Errorf("-strategies %q built %v, want %s", f.strategies, names, want)
+	}
+}
+
+func TestParadoxModelMMoEBuildsExperts(t *testing.T) {
+	trunk, head, multi, err := paradoxModel("mmoe", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	tasks := []*mtl.Task{mtl.NewTask("left", head(rng, "left")), mtl.NewTask("right", head(rng, "right"))}
+	m, err := multi(rng, tasks)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Three experts of the MLP trunk's size, a 1296·3 + 3 gate and a
+	// 128·10 + 10 head per task.
+	one := nn.CountParams(trunk(rng).Params())
+	want := 3*one + 2*(1296*3+3) + 2*(128*10+10)
+	if got := nn.CountParams(m.Params()); got != want {
+		t.Errorf("mmoe with 3 experts has %d parameters, want %d", got, want)
+	}
+	if _, _, _, err := paradoxModel("mmoe", 0); err == nil || !strings.Contains(err.Error(), "-experts 0") {
+		t.Errorf("paradoxModel(mmoe, 0) error %v, want one naming -experts 0", err)
 	}
 }

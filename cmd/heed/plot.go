@@ -35,7 +35,7 @@ var (
 // path through a temporary file.
 func writePlot(path string, s studySetup, res *mtl.StudyResult) error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s, %s trunk, %s: test accuracy per task", s.Dataset, s.Model, plural(s.Epochs, "epoch"))
+	p.Title.Text = fmt.Sprintf("%s, %s, %s: test accuracy per task", s.Dataset, s.modelName(), plural(s.Epochs, "epoch"))
 	p.Y.Label.Text = "test accuracy (%)"
 	p.NominalX(res.Tasks...)
 	// Leave headroom above 100 % for the legend, one line per run, and half

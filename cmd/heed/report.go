@@ -20,6 +20,7 @@ import (
 type studySetup struct {
 	Dataset   string `json:"dataset"`
 	Model     string `json:"model"`
+	Experts   int    `json:"experts,omitempty"` // -model mmoe only
 	Epochs    int    `json:"epochs"`
 	Batch     int    `json:"batch"`
 	Optimizer string `json:"optimizer"`
@@ -37,9 +38,17 @@ type studySetup struct {
 	TotalSeconds      float64            `json:"total_seconds"`
 }
 
+// modelName describes the model for the report header and the plot title.
+func (s studySetup) modelName() string {
+	if s.Experts > 0 {
+		return fmt.Sprintf("mlp trunk, mmoe of %s", plural(s.Experts, "expert"))
+	}
+	return s.Model + " trunk"
+}
+
 func printStudy(w io.Writer, s studySetup, res *mtl.StudyResult) {
-	fmt.Fprintf(w, "\nMTL efficiency paradox: %s, %s trunk, %d train / %d test, %s, batch %d, %s, seed %d, %s, %s kernels\n\n",
-		s.Dataset, s.Model, s.Train, s.Test, plural(s.Epochs, "epoch"), s.Batch, s.Optimizer, s.Seed, plural(s.Threads, "thread"), s.Kernels)
+	fmt.Fprintf(w, "\nMTL efficiency paradox: %s, %s, %d train / %d test, %s, batch %d, %s, seed %d, %s, %s kernels\n\n",
+		s.Dataset, s.modelName(), s.Train, s.Test, plural(s.Epochs, "epoch"), s.Batch, s.Optimizer, s.Seed, plural(s.Threads, "thread"), s.Kernels)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := "run\t"
