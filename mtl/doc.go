@@ -6,7 +6,7 @@
 // case of it, so a single-task baseline and a multi-task model trained by
 // Heed differ only in the model and the tasks, never in the loop.
 //
-// Three model shapes are provided:
+// Four model shapes are provided:
 //   - HardSharing: a shared trunk with one head per task (hard parameter
 //     sharing). Every task reads the same input.
 //   - Towers: one tower per task, each with its own input and dataset,
@@ -14,6 +14,8 @@
 //     task (the classic two-dataset multi-input model).
 //   - MMoE: shared experts mixed per task by a softmax gate, then a head
 //     per task (Multi-gate Mixture-of-Experts).
+//   - TaskAttention: a shared trunk of blocks from which each task selects
+//     features with its own soft attention mask per block (MTAN).
 //
 // Strategies decide how the task losses become one gradient: fixed and
 // equal weights, uncertainty weighting, Dynamic Weight Average, PCGrad,

@@ -83,7 +83,7 @@ func runParadox(args []string) error {
 	var f paradoxFlags
 	fs := flag.NewFlagSet("heed paradox", flag.ContinueOnError)
 	fs.StringVar(&f.dataset, "dataset", "multimnist", "composite dataset: multimnist, multifashion or multimixed (left item Fashion-MNIST, right item MNIST)")
-	fs.StringVar(&f.model, "model", "mlp", "shared trunk: mlp (1296-256-128, ReLU), lenet (two conv layers and a 50-unit dense layer), or mmoe (multi-task runs use a mixture of -experts MLP trunks with one softmax gate per task)")
+	fs.StringVar(&f.model, "model", "mlp", "shared trunk: mlp (1296-256-128, ReLU), lenet (two conv layers and a 50-unit dense layer), mmoe (multi-task runs use a mixture of -experts MLP trunks with one softmax gate per task), or mtan (the MLP trunk shared, with a soft attention mask per task on each layer)")
 	fs.IntVar(&f.experts, "experts", 2, "number of experts of -model mmoe")
 	fs.IntVar(&f.epochs, "epochs", 5, "training epochs for every run")
 	fs.IntVar(&f.batch, "batch", 256, "batch size")

@@ -155,7 +155,7 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		{[]string{"-weights", "left"}, `"left" is not of the form task=weight`},
 		{[]string{"-weights", "middle=1"}, `unknown task "middle"`},
 		{[]string{"-weights", "right=-2"}, `weight "-2" of task right`},
-		{[]string{"-model", "resnet"}, `unknown -model "resnet"`},
+		{[]string{"-model", "resnet"}, `unknown -model "resnet": want mlp, lenet, mmoe or mtan`},
 		{[]string{"-strategies", "magic"}, `unknown strategy "magic"`},
 		{[]string{"-strategies", "all,pcgrad"}, `names "pcgrad" twice`},
 		{[]string{"-strategies", " , "}, "names no strategy"},
@@ -235,5 +235,25 @@ func TestParadoxModelMMoEBuildsExperts(t *testing.T) {
 	}
 	if _, _, _, err := paradoxModel("mmoe", 0); err == nil || !strings.Contains(err.Error(), "-experts 0") {
 		t.Errorf("paradoxModel(mmoe, 0) error %v, want one naming -experts 0", err)
+	}
+}
+
+func TestParadoxModelMTANBuildsAttention(t *testing.T) {
+	trunk, head, multi, err := paradoxModel("mtan", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	tasks := []*mtl.Task{mtl.NewTask("left", head(rng, "left")), mtl.NewTask("right", head(rng, "right"))}
+	m, err := multi(rng, tasks)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The MLP trunk once, then per task a 256·256 + 256 and a 384·128 + 128
+	// attention layer and a 128·10 + 10 head.
+	want := nn.CountParams(trunk(rng).Params()) + 2*(256*256+256+384*128+128+128*10+10)
+	if got := nn.CountParams(m.Params()); got != want {
+		t.Errorf("mtan has %d parameters, want %d", got, want)
 	}
 }

@@ -43,6 +43,9 @@ func (s studySetup) modelName() string {
 	if s.Experts > 0 {
 		return fmt.Sprintf("mlp trunk, mmoe of %s", plural(s.Experts, "expert"))
 	}
+	if s.Model == "mtan" {
+		return "mlp trunk with task attention (mtan)"
+	}
 	return s.Model + " trunk"
 }
 
