@@ -10,7 +10,6 @@ import (
 
 	"github.com/heed-ml/heed/autodiff"
 	"github.com/heed-ml/heed/nn"
-	"github.com/heed-ml/heed/optim"
 	"github.com/heed-ml/heed/tensor"
 )
 
@@ -296,23 +295,10 @@ func toyTaskAttention(seed uint64) *TaskAttention {
 	return m
 }
 
-func fitToyTaskAttention(t *testing.T, seed int64) *History {
-	t.Helper()
-	m := toyTaskAttention(1)
-	h, err := Fit(m, SharedData(toySet(512, 1), "a", "b"), FitConfig{
-		Epochs: 8, BatchSize: 32, ValidationSplit: 0.25, Seed: seed,
-		Optimizer: optim.NewAdam(nn.Values(m.Params()), 1e-2),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 func TestTaskAttentionTrainsToyTasks(t *testing.T) {
-	h := fitToyTaskAttention(t, 5)
+	h := fitToyTasks(t, toyTaskAttention(1), nil, 5)
 	checkToyAccuracy(t, h)
-	checkSameHistory(t, h, fitToyTaskAttention(t, 5))
+	checkSameHistory(t, h, fitToyTasks(t, toyTaskAttention(1), nil, 5))
 }
 
 func TestNewTaskAttentionRejectsBadInput(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/heed-ml/heed/autodiff"
 	"github.com/heed-ml/heed/nn"
-	"github.com/heed-ml/heed/optim"
 	"github.com/heed-ml/heed/tensor"
 )
 
@@ -242,23 +241,10 @@ func toyMMoE(seed uint64) *MMoE {
 	return m
 }
 
-func fitToyMMoE(t *testing.T, seed int64) *History {
-	t.Helper()
-	m := toyMMoE(1)
-	h, err := Fit(m, SharedData(toySet(512, 1), "a", "b"), FitConfig{
-		Epochs: 8, BatchSize: 32, ValidationSplit: 0.25, Seed: seed,
-		Optimizer: optim.NewAdam(nn.Values(m.Params()), 1e-2),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 func TestMMoETrainsToyTasks(t *testing.T) {
-	h := fitToyMMoE(t, 5)
+	h := fitToyTasks(t, toyMMoE(1), nil, 5)
 	checkToyAccuracy(t, h)
-	checkSameHistory(t, h, fitToyMMoE(t, 5))
+	checkSameHistory(t, h, fitToyTasks(t, toyMMoE(1), nil, 5))
 }
 
 func TestNewMMoERejectsBadInput(t *testing.T) {

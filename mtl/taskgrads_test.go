@@ -182,7 +182,13 @@ func panicsWith(t *testing.T, want string, fn func()) {
 // fitToy does with fixed weights.
 func fitToyWith(t *testing.T, s Strategy, seed int64) *History {
 	t.Helper()
-	m := toyModel(1)
+	return fitToyTasks(t, toyModel(1), s, seed)
+}
+
+// fitToyTasks trains m on the toy tasks "a" and "b" with strategy s (nil
+// for fixed weights): 8 epochs, batch 32, Adam 1e-2, a quarter held out.
+func fitToyTasks(t *testing.T, m Model, s Strategy, seed int64) *History {
+	t.Helper()
 	h, err := Fit(m, SharedData(toySet(512, 1), "a", "b"), FitConfig{
 		Epochs: 8, BatchSize: 32, ValidationSplit: 0.25, Seed: seed, Strategy: s,
 		Optimizer: optim.NewAdam(nn.Values(m.Params()), 1e-2),
