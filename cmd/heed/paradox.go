@@ -128,6 +128,9 @@ func runParadox(args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if err := f.checkUnused(fs); err != nil {
+		return usageError{err}
+	}
 	// Create the output directory before training, so a bad -out fails in
 	// a second instead of after the whole study.
 	if f.out != "" {
@@ -232,6 +235,41 @@ func loadComposite(f paradoxFlags, log io.Writer) (train, test *datasets.Dataset
 	}
 	say("data: %s, %d train / %d test composites of 36×36, built in %.1fs\n", f.dataset, train.Len(), test.Len(), time.Since(start).Seconds())
 	return train, test, nil
+}
+
+// checkUnused rejects a flag given on the command line that configures a
+// model or strategy the study does not run, since silently ignoring it
+// would make the results look as if it had taken effect.
+func (f *paradoxFlags) checkUnused(fs *flag.FlagSet) error {
+	strategies := map[string]bool{}
+	for _, name := range strings.Split(f.strategies, ",") {
+		name = strings.TrimSpace(name)
+		if name == "all" {
+			for _, n := range strategyNames {
+				strategies[n] = true
+			}
+		}
+		strategies[name] = true
+	}
+	needs := map[string]string{
+		"weights":            "fixed",
+		"gradnorm-alpha":     "gradnorm",
+		"dwa-temperature":    "dwa",
+		"mgda-normalization": "mgda",
+	}
+	var err error
+	fs.Visit(func(fl *flag.Flag) {
+		if err != nil {
+			return
+		}
+		if fl.Name == "experts" && f.model != "mmoe" {
+			err = fmt.Errorf("-experts applies to -model mmoe only, not -model %s", f.model)
+		}
+		if s, ok := needs[fl.Name]; ok && !strategies[s] {
+			err = fmt.Errorf("-%s applies to the %s strategy, which -strategies %q does not include; add it, as in -strategies equal,%s", fl.Name, s, f.strategies, s)
+		}
+	})
+	return err
 }
 
 // expertsOf returns the number of experts of -model mmoe, 0 for the
