@@ -18,11 +18,14 @@ type gemmArch struct {
 	mr          int                  // maximum rows per micro-kernel call
 	kernels     [][3]sgemmKernel     // kernels[rows][vectors]
 	packKernels [][3]sgemmPackKernel // the packing variants, same indices
+	transA      [][3]sgemmKernel     // the variants reading A transposed
 }
 
 var (
-	avx2Gemm   = gemmArch{width: 8, mr: 6, kernels: sgemmKernelsAVX2[:], packKernels: sgemmKernelsPackAVX2[:]}
-	avx512Gemm = gemmArch{width: 16, mr: 12, kernels: sgemmKernelsAVX512[:], packKernels: sgemmKernelsPackAVX512[:]}
+	avx2Gemm = gemmArch{width: 8, mr: 6, kernels: sgemmKernelsAVX2[:],
+		packKernels: sgemmKernelsPackAVX2[:], transA: sgemmKernelsTransAAVX2[:]}
+	avx512Gemm = gemmArch{width: 16, mr: 12, kernels: sgemmKernelsAVX512[:],
+		packKernels: sgemmKernelsPackAVX512[:], transA: sgemmKernelsTransAAVX512[:]}
 )
 
 // Blocking of the packed SGEMM, in the BLIS arrangement: a kc-deep slice of
@@ -37,9 +40,6 @@ const (
 	sgemmMaxKC = 1024
 	sgemmMaxNC = 512
 	sgemmBlock = 1 << 18
-	// padA is added to the row stride of packed A so its rows fall in
-	// different L1 sets even when kc is a power of two.
-	padA = 16
 )
 
 // sgemmSlices returns the depth of each K slice and the width of each
@@ -59,9 +59,9 @@ func sgemmSlices(k, nr int) (kc, nc int) {
 // It is a variable so tests can lower it.
 var sgemmParallelMin = 1 << 20
 
-// sgemmBuffers holds one goroutine's packing buffers.
+// sgemmBuffers holds one goroutine's packing buffer for B.
 type sgemmBuffers struct {
-	a, b []float32
+	b []float32
 }
 
 var sgemmBufferPool = sync.Pool{New: func() any { return new(sgemmBuffers) }}
@@ -150,26 +150,27 @@ func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
 	nr := 2 * g.width
 	rows := i1 - i0
 
-	// Packing is how op(A) = Aᵀ and op(B) = Bᵀ are read, and how B is read
-	// once its rows lie 1024 or more elements apart. Below that the
-	// micro-kernel reading B in place, with its own stride, ran 2 to 5 %
-	// faster than on a copy. Above it each step of an unpacked strip lands
-	// on a new 4 KiB page, and packing the block into contiguous strips
-	// gained 10 to 20 % at 1024³ and 2048³ on the development machine.
-	// The copy is paid back only when enough row tiles reuse it. Packing A
-	// as well, even at power-of-two strides, measured no gain.
-	packB := p.transB || (rows >= 4*g.mr && p.ldb > 512)
-	packA := p.transA
+	// Packing is how op(B) = Bᵀ is read, and how B is read once its rows
+	// lie 1024 or more elements apart. Below that the micro-kernel reading
+	// B in place, with its own stride, ran 2 to 5 % faster than on a copy.
+	// Above it each step of an unpacked strip lands on a new 4 KiB page,
+	// and packing the block into contiguous strips gained 10 to 20 % at
+	// 1024³ and 2048³ on the development machine. The copy is paid back
+	// only when enough row tiles reuse it.
+	//
+	// A is never packed. Packing it at power-of-two strides measured no
+	// gain, and a transposed A is read in place by the _ta kernels, whose
+	// steps find the mr elements they need side by side; packing it had
+	// cost 11 % of an MMoE training run in a CPU profile. Those kernels do
+	// not pack B, so with a transposed A an untransposed B is read in place.
+	packB := p.transB || (!p.transA && rows >= 4*g.mr && p.ldb > 512)
 
 	var buf *sgemmBuffers
-	if packA || packB {
+	if packB {
 		buf = sgemmBufferPool.Get().(*sgemmBuffers)
 		defer sgemmBufferPool.Put(buf)
 	}
 	kc, nc := sgemmSlices(p.k, nr)
-	if packA && len(buf.a) < g.mr*(kc+padA) {
-		buf.a = make([]float32, g.mr*(kc+padA))
-	}
 	if packB && len(buf.b) < kc*(nc+nr) {
 		buf.b = make([]float32, kc*(nc+nr))
 	}
@@ -195,11 +196,8 @@ func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
 			for ir := i0; ir < i1; ir += g.mr {
 				mrb := min(g.mr, i1-ir)
 				var aPtr *float32
-				aStride := p.lda
-				if packA {
-					aStride = kcb + padA
-					p.packA(buf.a, aStride, ir, mrb, pc, kcb)
-					aPtr = &buf.a[0]
+				if p.transA {
+					aPtr = &p.a[pc*p.lda+ir]
 				} else {
 					aPtr = &p.a[ir*p.lda+pc]
 				}
@@ -209,36 +207,20 @@ func (p *sgemmProblem) run(i0, i1, j0, j1 int) {
 					nv := ceilDiv(cols, g.width)
 					nlast := cols - (nv-1)*g.width
 					cPtr := &p.c[ir*p.ldc+jr]
+					kernels := g.kernels
+					if p.transA {
+						kernels = g.transA
+					}
 					switch {
 					case packing:
-						g.packKernels[mrb][nv](kcb, aPtr, aStride, &p.b[pc*p.ldb+jr], p.ldb, cPtr, p.ldc, p.alpha, beta, nlast, loadC, &buf.b[s*kcb*nr])
+						g.packKernels[mrb][nv](kcb, aPtr, p.lda, &p.b[pc*p.ldb+jr], p.ldb, cPtr, p.ldc, p.alpha, beta, nlast, loadC, &buf.b[s*kcb*nr])
 					case packB:
-						g.kernels[mrb][nv](kcb, aPtr, aStride, &buf.b[s*kcb*nr], nr, cPtr, p.ldc, p.alpha, beta, nlast, loadC)
+						kernels[mrb][nv](kcb, aPtr, p.lda, &buf.b[s*kcb*nr], nr, cPtr, p.ldc, p.alpha, beta, nlast, loadC)
 					default:
-						g.kernels[mrb][nv](kcb, aPtr, aStride, &p.b[pc*p.ldb+jr], p.ldb, cPtr, p.ldc, p.alpha, beta, nlast, loadC)
+						kernels[mrb][nv](kcb, aPtr, p.lda, &p.b[pc*p.ldb+jr], p.ldb, cPtr, p.ldc, p.alpha, beta, nlast, loadC)
 					}
 				}
 			}
-		}
-	}
-}
-
-// packA copies rows [ir, ir+mrb) and columns [pc, pc+kcb) of op(A) into
-// dst, row-major with row stride stride.
-func (p *sgemmProblem) packA(dst []float32, stride, ir, mrb, pc, kcb int) {
-	if !p.transA {
-		for i := 0; i < mrb; i++ {
-			src := p.a[(ir+i)*p.lda+pc:]
-			copy(dst[i*stride:i*stride+kcb], src[:kcb])
-		}
-		return
-	}
-	// op(A)(i, q) = a[q*lda + i]: read rows of the stored A, scatter
-	// into columns of dst.
-	for q := 0; q < kcb; q++ {
-		src := p.a[(pc+q)*p.lda+ir : (pc+q)*p.lda+ir+mrb]
-		for i, v := range src {
-			dst[i*stride+q] = v
 		}
 	}
 }

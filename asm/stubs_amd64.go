@@ -382,6 +382,23 @@ func sgemmKernelAVX2_1x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_1x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX2_1x1_ta computes one 1×(1·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_1x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX2_1x2 computes one 1×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -421,6 +438,23 @@ func sgemmKernelAVX2_1x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_1x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX2_1x2_ta computes one 1×(2·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_1x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX2_2x1 computes one 2×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -462,6 +496,23 @@ func sgemmKernelAVX2_2x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_2x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX2_2x1_ta computes one 2×(1·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_2x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX2_2x2 computes one 2×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -501,6 +552,23 @@ func sgemmKernelAVX2_2x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_2x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX2_2x2_ta computes one 2×(2·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_2x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX2_3x1 computes one 3×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -542,6 +610,23 @@ func sgemmKernelAVX2_3x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_3x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX2_3x1_ta computes one 3×(1·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_3x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX2_3x2 computes one 3×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -581,6 +666,23 @@ func sgemmKernelAVX2_3x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_3x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX2_3x2_ta computes one 3×(2·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_3x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX2_4x1 computes one 4×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -622,6 +724,23 @@ func sgemmKernelAVX2_4x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_4x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX2_4x1_ta computes one 4×(1·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_4x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX2_4x2 computes one 4×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -661,6 +780,23 @@ func sgemmKernelAVX2_4x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_4x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX2_4x2_ta computes one 4×(2·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_4x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX2_5x1 computes one 5×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -702,6 +838,23 @@ func sgemmKernelAVX2_5x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_5x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX2_5x1_ta computes one 5×(1·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_5x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX2_5x2 computes one 5×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -741,6 +894,23 @@ func sgemmKernelAVX2_5x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_5x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX2_5x2_ta computes one 5×(2·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_5x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX2_6x1 computes one 6×(1·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -782,6 +952,23 @@ func sgemmKernelAVX2_6x1(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sgemmKernelAVX2_6x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX2_6x1_ta computes one 6×(1·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_6x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX2_6x2 computes one 6×(2·8) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -821,6 +1008,23 @@ func sgemmKernelAVX2_6x2(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func sgemmKernelAVX2_6x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX2_6x2_ta computes one 6×(2·8) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 8·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 8, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX2_6x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_1x1 computes one 1×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -862,6 +1066,23 @@ func sgemmKernelAVX512_1x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_1x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_1x1_ta computes one 1×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_1x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_1x2 computes one 1×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -901,6 +1122,23 @@ func sgemmKernelAVX512_1x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_1x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_1x2_ta computes one 1×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_1x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_2x1 computes one 2×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -942,6 +1180,23 @@ func sgemmKernelAVX512_2x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_2x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_2x1_ta computes one 2×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_2x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_2x2 computes one 2×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -981,6 +1236,23 @@ func sgemmKernelAVX512_2x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_2x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_2x2_ta computes one 2×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_2x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_3x1 computes one 3×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1022,6 +1294,23 @@ func sgemmKernelAVX512_3x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_3x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_3x1_ta computes one 3×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_3x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_3x2 computes one 3×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1061,6 +1350,23 @@ func sgemmKernelAVX512_3x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_3x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_3x2_ta computes one 3×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_3x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_4x1 computes one 4×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1102,6 +1408,23 @@ func sgemmKernelAVX512_4x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_4x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_4x1_ta computes one 4×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_4x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_4x2 computes one 4×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1141,6 +1464,23 @@ func sgemmKernelAVX512_4x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_4x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_4x2_ta computes one 4×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_4x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_5x1 computes one 5×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1182,6 +1522,23 @@ func sgemmKernelAVX512_5x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_5x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_5x1_ta computes one 5×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_5x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_5x2 computes one 5×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1221,6 +1578,23 @@ func sgemmKernelAVX512_5x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_5x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_5x2_ta computes one 5×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_5x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_6x1 computes one 6×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1262,6 +1636,23 @@ func sgemmKernelAVX512_6x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_6x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_6x1_ta computes one 6×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_6x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_6x2 computes one 6×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1301,6 +1692,23 @@ func sgemmKernelAVX512_6x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_6x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_6x2_ta computes one 6×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_6x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_7x1 computes one 7×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1342,6 +1750,23 @@ func sgemmKernelAVX512_7x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_7x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_7x1_ta computes one 7×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 7; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_7x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_7x2 computes one 7×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1381,6 +1806,23 @@ func sgemmKernelAVX512_7x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_7x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_7x2_ta computes one 7×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 7; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_7x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_8x1 computes one 8×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1422,6 +1864,23 @@ func sgemmKernelAVX512_8x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_8x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_8x1_ta computes one 8×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_8x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_8x2 computes one 8×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1461,6 +1920,23 @@ func sgemmKernelAVX512_8x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_8x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_8x2_ta computes one 8×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_8x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_9x1 computes one 9×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1502,6 +1978,23 @@ func sgemmKernelAVX512_9x1(k int, a *float32, lda int, b *float32, ldb int, c *f
 //go:noescape
 func sgemmKernelAVX512_9x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_9x1_ta computes one 9×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 9; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_9x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_9x2 computes one 9×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1541,6 +2034,23 @@ func sgemmKernelAVX512_9x2(k int, a *float32, lda int, b *float32, ldb int, c *f
 //
 //go:noescape
 func sgemmKernelAVX512_9x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_9x2_ta computes one 9×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 9; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_9x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_10x1 computes one 10×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1582,6 +2092,23 @@ func sgemmKernelAVX512_10x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //go:noescape
 func sgemmKernelAVX512_10x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_10x1_ta computes one 10×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 10; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_10x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_10x2 computes one 10×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1621,6 +2148,23 @@ func sgemmKernelAVX512_10x2(k int, a *float32, lda int, b *float32, ldb int, c *
 //
 //go:noescape
 func sgemmKernelAVX512_10x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_10x2_ta computes one 10×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 10; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_10x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_11x1 computes one 11×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1662,6 +2206,23 @@ func sgemmKernelAVX512_11x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //go:noescape
 func sgemmKernelAVX512_11x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_11x1_ta computes one 11×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 11; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_11x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_11x2 computes one 11×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1701,6 +2262,23 @@ func sgemmKernelAVX512_11x2(k int, a *float32, lda int, b *float32, ldb int, c *
 //
 //go:noescape
 func sgemmKernelAVX512_11x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
+
+// sgemmKernelAVX512_11x2_ta computes one 11×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 11; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_11x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
 
 // sgemmKernelAVX512_12x1 computes one 12×(1·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
@@ -1742,6 +2320,23 @@ func sgemmKernelAVX512_12x1(k int, a *float32, lda int, b *float32, ldb int, c *
 //go:noescape
 func sgemmKernelAVX512_12x1_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_12x1_ta computes one 12×(1·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_12x1_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // sgemmKernelAVX512_12x2 computes one 12×(2·16) tile of C = alpha·A·B + beta·C, with A rows
 // of stride lda and B rows of stride ldb (both in elements):
 //
@@ -1782,13 +2377,30 @@ func sgemmKernelAVX512_12x2(k int, a *float32, lda int, b *float32, ldb int, c *
 //go:noescape
 func sgemmKernelAVX512_12x2_pack(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int, pk *float32)
 
+// sgemmKernelAVX512_12x2_ta computes one 12×(2·16) tile of C = alpha·A·B + beta·C, with A stored
+// transposed (A(i, p) at a[p*lda+i]) and B rows of stride ldb (both in elements):
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < cols; j++ {   // cols = 16·(nv-1) + nlast
+//			var s float32
+//			for p := 0; p < k; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
+//			if loadC != 0 { c[i*ldc+j] = fma(alpha, s, beta*c[i*ldc+j]) } else { c[i*ldc+j] = alpha * s }
+//		}
+//	}
+//
+// nlast, from 1 to 16, is the number of columns used in the last vector.
+// Columns past it are neither read from B and C nor written to C.
+//
+//go:noescape
+func sgemmKernelAVX512_12x2_ta(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, nlast int, loadC int)
+
 // streamMin is the length from which the elementwise kernels write dst
 // with streaming stores; see asm/_gen/elementwise.go.
 const streamMin = 1048576
 
 // sgemmKernelsAVX2 and sgemmKernelsAVX512 index the micro-kernels by
-// [rows][vectors], and the …Pack tables their packing variants; row 0
-// and vector 0 are unused.
+// [rows][vectors], the …Pack tables their packing variants and the
+// …TransA tables those reading A transposed; row 0 and vector 0 are unused.
 var sgemmKernelsAVX2 = [7][3]sgemmKernel{
 	1: {1: sgemmKernelAVX2_1x1, 2: sgemmKernelAVX2_1x2},
 	2: {1: sgemmKernelAVX2_2x1, 2: sgemmKernelAVX2_2x2},
@@ -1805,6 +2417,15 @@ var sgemmKernelsPackAVX2 = [7][3]sgemmPackKernel{
 	4: {1: sgemmKernelAVX2_4x1_pack, 2: sgemmKernelAVX2_4x2_pack},
 	5: {1: sgemmKernelAVX2_5x1_pack, 2: sgemmKernelAVX2_5x2_pack},
 	6: {1: sgemmKernelAVX2_6x1_pack, 2: sgemmKernelAVX2_6x2_pack},
+}
+
+var sgemmKernelsTransAAVX2 = [7][3]sgemmKernel{
+	1: {1: sgemmKernelAVX2_1x1_ta, 2: sgemmKernelAVX2_1x2_ta},
+	2: {1: sgemmKernelAVX2_2x1_ta, 2: sgemmKernelAVX2_2x2_ta},
+	3: {1: sgemmKernelAVX2_3x1_ta, 2: sgemmKernelAVX2_3x2_ta},
+	4: {1: sgemmKernelAVX2_4x1_ta, 2: sgemmKernelAVX2_4x2_ta},
+	5: {1: sgemmKernelAVX2_5x1_ta, 2: sgemmKernelAVX2_5x2_ta},
+	6: {1: sgemmKernelAVX2_6x1_ta, 2: sgemmKernelAVX2_6x2_ta},
 }
 
 var sgemmKernelsAVX512 = [13][3]sgemmKernel{
@@ -1835,4 +2456,19 @@ var sgemmKernelsPackAVX512 = [13][3]sgemmPackKernel{
 	10: {1: sgemmKernelAVX512_10x1_pack, 2: sgemmKernelAVX512_10x2_pack},
 	11: {1: sgemmKernelAVX512_11x1_pack, 2: sgemmKernelAVX512_11x2_pack},
 	12: {1: sgemmKernelAVX512_12x1_pack, 2: sgemmKernelAVX512_12x2_pack},
+}
+
+var sgemmKernelsTransAAVX512 = [13][3]sgemmKernel{
+	1:  {1: sgemmKernelAVX512_1x1_ta, 2: sgemmKernelAVX512_1x2_ta},
+	2:  {1: sgemmKernelAVX512_2x1_ta, 2: sgemmKernelAVX512_2x2_ta},
+	3:  {1: sgemmKernelAVX512_3x1_ta, 2: sgemmKernelAVX512_3x2_ta},
+	4:  {1: sgemmKernelAVX512_4x1_ta, 2: sgemmKernelAVX512_4x2_ta},
+	5:  {1: sgemmKernelAVX512_5x1_ta, 2: sgemmKernelAVX512_5x2_ta},
+	6:  {1: sgemmKernelAVX512_6x1_ta, 2: sgemmKernelAVX512_6x2_ta},
+	7:  {1: sgemmKernelAVX512_7x1_ta, 2: sgemmKernelAVX512_7x2_ta},
+	8:  {1: sgemmKernelAVX512_8x1_ta, 2: sgemmKernelAVX512_8x2_ta},
+	9:  {1: sgemmKernelAVX512_9x1_ta, 2: sgemmKernelAVX512_9x2_ta},
+	10: {1: sgemmKernelAVX512_10x1_ta, 2: sgemmKernelAVX512_10x2_ta},
+	11: {1: sgemmKernelAVX512_11x1_ta, 2: sgemmKernelAVX512_11x2_ta},
+	12: {1: sgemmKernelAVX512_12x1_ta, 2: sgemmKernelAVX512_12x2_ta},
 }

@@ -1,6 +1,18 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
+
+// gemmVariant selects one family of micro-kernels.
+type gemmVariant int
+
+const (
+	gemmPlain  gemmVariant = iota
+	gemmPack               // also copies B into a packed strip
+	gemmTransA             // reads A stored transposed
+)
 
 // prefetchShift sets how far ahead the AVX-512 micro-kernels prefetch B:
 // 1<<prefetchShift rows. On the development machine 8 rows measured 1 to 2
@@ -54,17 +66,30 @@ with b[p*ldb+j] read as 0 for j ≥ cols.`
 // broadcast A element (a C vector in the epilogue), Y15 the last vector's
 // column mask.
 //
-// The packing variant (pack true, name suffix _pack) also stores each B row
+// The packing variant (gemmPack, name suffix _pack) also stores each B row
 // it loads to pk, 2·width floats per row, so the first row tile of a block
 // packs B for the others while it computes. SI walks pk in the loop.
-func gemmKernel(o *out, s isa, mr, nv int, pack bool) {
+//
+// The transposed-A variant (gemmTransA, suffix _ta) reads A stored
+// transposed: the mr elements of one step, A(i, p) for every row i, lie
+// next to each other at a[p*lda+i], so AX alone addresses them and moves
+// by lda per step. That is the layout a packed A panel would have, so a
+// transposed A needs no copy.
+func gemmKernel(o *out, s isa, mr, nv int, variant gemmVariant) {
+	pack, transA := variant == gemmPack, variant == gemmTransA
 	name := fmt.Sprintf("sgemmKernel%s_%dx%d", s.name, mr, nv)
 	args := gemmArgs
 	doc := fmt.Sprintf(name+" "+gemmDoc, mr, nv, s.width, mr, s.width, s.width)
-	if pack {
+	switch variant {
+	case gemmPack:
 		name += "_pack"
 		args = append(append([]param(nil), gemmArgs...), param{"pk", "ptr"})
 		doc = fmt.Sprintf(name+" "+gemmDoc+gemmPackDoc, mr, nv, s.width, mr, s.width, s.width, 2*s.width, nv*s.width)
+	case gemmTransA:
+		name += "_ta"
+		doc = fmt.Sprintf(name+" "+gemmDoc, mr, nv, s.width, mr, s.width, s.width)
+		doc = strings.Replace(doc, "with A rows\nof stride lda", "with A stored\ntransposed (A(i, p) at a[p*lda+i])", 1)
+		doc = strings.Replace(doc, "a[i*lda+p]", "a[p*lda+i]", 1)
 	}
 	declare(doc, goDecl(name, args, nil))
 	off := text(o, name, args, nil)
@@ -88,11 +113,11 @@ func gemmKernel(o *out, s isa, mr, nv int, pack bool) {
 	o.p("\tMOVQ lda+%d(FP), R9", off["lda"])
 	o.p("\tSHLQ $2, R9")
 	o.p("\tLEAQ (R9)(R9*2), R10")
-	if mr > 5 {
+	if mr > 5 && !transA {
 		o.p("\tLEAQ (AX)(R9*4), BX")
 		o.p("\tADDQ R9, BX")
 	}
-	if mr > 10 {
+	if mr > 10 && !transA {
 		o.p("\tLEAQ (BX)(R9*4), R11")
 		o.p("\tADDQ R9, R11")
 	}
@@ -145,6 +170,9 @@ func gemmKernel(o *out, s isa, mr, nv int, pack bool) {
 		return [...]string{"(%s)", "(%s)(R9*1)", "(%s)(R9*2)", "(%s)(R10*1)", "(%s)(R9*4)"}[i%5]
 	}
 	addr := func(i int) string {
+		if transA {
+			return fmt.Sprintf("%d(AX)", 4*i)
+		}
 		base := []string{"AX", "BX", "R11"}[i/5]
 		return fmt.Sprintf(rowAddr(i), base)
 	}
@@ -190,12 +218,16 @@ func gemmKernel(o *out, s isa, mr, nv int, pack bool) {
 			o.p("\tVFMADD231PS %s, %s, %s", bvec(v), bcast(i), acc(i, v))
 		}
 	}
-	o.p("\tADDQ $4, AX")
-	if mr > 5 {
-		o.p("\tADDQ $4, BX")
-	}
-	if mr > 10 {
-		o.p("\tADDQ $4, R11")
+	if transA {
+		o.p("\tADDQ R9, AX")
+	} else {
+		o.p("\tADDQ $4, AX")
+		if mr > 5 {
+			o.p("\tADDQ $4, BX")
+		}
+		if mr > 10 {
+			o.p("\tADDQ $4, R11")
+		}
 	}
 	o.p("\tADDQ R12, DX")
 	o.p("\tDECQ CX")

@@ -91,8 +91,9 @@ func main() {
 	for _, s := range []isa{avx2, avx512} {
 		for mr := 1; mr <= maxRows(s); mr++ {
 			for nv := 1; nv <= 2; nv++ {
-				gemmKernel(&g, s, mr, nv, false)
-				gemmKernel(&g, s, mr, nv, true)
+				gemmKernel(&g, s, mr, nv, gemmPlain)
+				gemmKernel(&g, s, mr, nv, gemmPack)
+				gemmKernel(&g, s, mr, nv, gemmTransA)
 			}
 		}
 	}
@@ -142,10 +143,10 @@ func goStubs() []byte {
 	fmt.Fprintf(&b, "// streamMin is the length from which the elementwise kernels write dst\n")
 	fmt.Fprintf(&b, "// with streaming stores; see asm/_gen/elementwise.go.\nconst streamMin = %d\n\n", streamMin)
 	b.WriteString("// sgemmKernelsAVX2 and sgemmKernelsAVX512 index the micro-kernels by\n")
-	b.WriteString("// [rows][vectors], and the …Pack tables their packing variants; row 0\n")
-	b.WriteString("// and vector 0 are unused.\n")
+	b.WriteString("// [rows][vectors], the …Pack tables their packing variants and the\n")
+	b.WriteString("// …TransA tables those reading A transposed; row 0 and vector 0 are unused.\n")
 	for _, s := range []isa{avx2, avx512} {
-		for _, v := range []struct{ table, typ, suffix string }{{"", "sgemmKernel", ""}, {"Pack", "sgemmPackKernel", "_pack"}} {
+		for _, v := range []struct{ table, typ, suffix string }{{"", "sgemmKernel", ""}, {"Pack", "sgemmPackKernel", "_pack"}, {"TransA", "sgemmKernel", "_ta"}} {
 			fmt.Fprintf(&b, "var sgemmKernels%s%s = [%d][3]%s{\n", v.table, s.name, maxRows(s)+1, v.typ)
 			for mr := 1; mr <= maxRows(s); mr++ {
 				fmt.Fprintf(&b, "\t%d: {1: sgemmKernel%s_%dx1%s, 2: sgemmKernel%s_%dx2%s},\n", mr, s.name, mr, v.suffix, s.name, mr, v.suffix)
