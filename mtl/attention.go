@@ -45,10 +45,10 @@ type TaskAttention struct {
 
 // NewTaskAttention returns an MTAN model. blocks are the shared trunk, run
 // in order: the first reads the input, and each later one reads the output
-// of the one before. attention returns task's attention module for a
-// block, which must map u₀ (block 0) or concat(u_b, f_t,b−1) (block b ≥ 1)
-// to mask logits of exactly u_b's shape, such as nn.NewDense(D, D, rng) and
-// nn.NewDense(2·D, D, rng) for blocks that output [batch, D]. Each task's
+// of the one before. attention returns a task's attention module for a
+// block. That module must map u₀ (block 0) or concat(u_b, f_t,b−1) (block
+// b ≥ 1) to mask logits of exactly u_b's shape. For blocks that output
+// [batch, D], nn.NewDense(D, D, rng) and nn.NewDense(2·D, D, rng) fit. Each task's
 // head reads f_t,B−1, which has the shape of the last block's output.
 //
 // NewTaskAttention calls attention once per task and block, in task order

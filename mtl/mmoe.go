@@ -36,8 +36,8 @@ type MMoE struct {
 	tasks   []*Task
 }
 
-// NewMMoE returns an MMoE model. experts must all map the input to
-// [batch, D] with the same D; gates holds one module per task, in task
+// NewMMoE returns an MMoE model. The experts must all map the input to
+// [batch, D] with the same D. gates holds one module per task, in task
 // order, each mapping the input to [batch, len(experts)] gate logits, such
 // as nn.NewSequential(nn.NewFlatten(), nn.NewDense(inputSize, E, rng)).
 // Each task's head reads the [batch, D] mixture.

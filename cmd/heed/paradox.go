@@ -263,7 +263,7 @@ func (f *paradoxFlags) checkUnused(fs *flag.FlagSet) error {
 			return
 		}
 		if fl.Name == "experts" && f.model != "mmoe" {
-			err = fmt.Errorf("-experts applies to -model mmoe only, not -model %s", f.model)
+			err = fmt.Errorf("-experts applies to -model mmoe only, not -model %s; drop -experts or use -model mmoe", f.model)
 		}
 		if s, ok := needs[fl.Name]; ok && !strategies[s] {
 			err = fmt.Errorf("-%s applies to the %s strategy, which -strategies %q does not include; add it, as in -strategies equal,%s", fl.Name, s, f.strategies, s)
@@ -318,7 +318,7 @@ func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
 				if strings.Contains(","+strings.ReplaceAll(list, " ", "")+",", ",all,") {
 					return nil, fmt.Errorf("-strategies %q names %q twice (all already includes %s)", list, n, strings.Join(strategyNames, ", "))
 				}
-				return nil, fmt.Errorf("-strategies %q names %q twice", list, n)
+				return nil, fmt.Errorf("-strategies %q names %q twice; list each strategy once", list, n)
 			}
 			seen[n] = true
 			if n != "" {

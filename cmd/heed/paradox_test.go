@@ -231,8 +231,8 @@ func TestParadoxModelMMoEBuildsExperts(t *testing.T) {
 
 	// Three experts of the MLP trunk's size, a 1296·3 + 3 gate and a
 	// 128·10 + 10 head per task.
-	one := nn.CountParams(trunk(rng).Params())
-	want := 3*one + 2*(1296*3+3) + 2*(128*10+10)
+	trunkParams := nn.CountParams(trunk(rng).Params())
+	want := 3*trunkParams + 2*(1296*3+3) + 2*(128*10+10)
 	if got := nn.CountParams(m.Params()); got != want {
 		t.Errorf("mmoe with 3 experts has %d parameters, want %d", got, want)
 	}
