@@ -130,7 +130,7 @@ func (g *GradNorm) Backward(tasks []*Task, losses []*autodiff.Value, shared []*a
 	for t, l := range losses {
 		weighted[t] = autodiff.MulScalar(l, float32(g.w[t]))
 	}
-	parts := taskGradients(weighted, []*autodiff.Value{layer})
+	parts := taskGradients(weighted, []*autodiff.Value{layer}, nil)
 	sum := make([]float64, len(parts[0]))
 	for _, p := range parts {
 		for i, v := range p {

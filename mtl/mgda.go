@@ -43,6 +43,10 @@ import (
 type MGDA struct {
 	normalization string
 	alpha         []float64
+
+	// grads holds the task gradients between steps, so they are allocated
+	// once (see taskGradients).
+	grads [][]float64
 }
 
 // mgdaNormalizations lists the accepted normalizations, for messages.
@@ -74,7 +78,8 @@ func (m *MGDA) Weights() []float64 { return append([]float64(nil), m.alpha...) }
 // Σₜ αₜ·Lₜ, whose value it returns.
 func (m *MGDA) Backward(tasks []*Task, losses []*autodiff.Value, shared []*autodiff.Value) float64 {
 	checkLossCount("MGDA", tasks, losses)
-	grads := taskGradients(losses, shared)
+	m.grads = taskGradients(losses, shared, m.grads)
+	grads := m.grads
 	for t, g := range grads {
 		scale := m.normalizer(g, float64(losses[t].Item()))
 		if scale == 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {

@@ -28,6 +28,11 @@ import (
 type PCGrad struct {
 	seed int64
 	rng  *rand.Rand
+
+	// grads, sum and pc are scratch vectors kept between steps, because
+	// each is as long as the shared parameters together.
+	grads   [][]float64
+	sum, pc []float64
 }
 
 // NewPCGrad returns PCGrad whose projection order is drawn from seed.
@@ -59,8 +64,8 @@ func (p *PCGrad) Backward(tasks []*Task, losses []*autodiff.Value, shared []*aut
 		// A zero PCGrad{} used without Start.
 		p.reset()
 	}
-	grads := taskGradients(losses, shared)
-	setSharedGrads(shared, p.project(grads))
+	p.grads = taskGradients(losses, shared, p.grads)
+	setSharedGrads(shared, p.project(p.grads))
 	return lossValueSum(losses)
 }
 
@@ -69,12 +74,16 @@ func (p *PCGrad) project(grads [][]float64) []float64 {
 	if len(grads) == 0 {
 		return nil
 	}
-	sum := make([]float64, len(grads[0]))
+	size := len(grads[0])
+	if len(p.sum) != size {
+		p.sum, p.pc = make([]float64, size), make([]float64, size)
+	}
+	sum, pc := p.sum, p.pc
+	clear(sum)
 	sqNorms := make([]float64, len(grads))
 	for j, g := range grads {
 		sqNorms[j] = flatDot(g, g)
 	}
-	pc := make([]float64, len(sum))
 	others := make([]int, 0, len(grads))
 	for i, gi := range grads {
 		copy(pc, gi)

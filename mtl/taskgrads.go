@@ -41,19 +41,29 @@ func checkLossCount(strategy string, tasks []*Task, losses []*autodiff.Value) {
 // The autodiff graph is kept after Backward, so the losses may come from
 // one forward pass. A shared parameter that a loss does not reach gets a
 // zero gradient for that task.
-func taskGradients(losses []*autodiff.Value, shared []*autodiff.Value) [][]float64 {
+//
+// The vectors of reuse are overwritten and returned when their count and
+// length fit, so a strategy that keeps the result between steps allocates
+// them once: each is as long as the shared parameters together.
+func taskGradients(losses []*autodiff.Value, shared []*autodiff.Value, reuse [][]float64) [][]float64 {
 	size := 0
 	for _, p := range shared {
 		size += p.Data().Size()
 	}
-	grads := make([][]float64, len(losses))
+	grads := reuse
+	if len(grads) != len(losses) {
+		grads = make([][]float64, len(losses))
+	}
 	for t, loss := range losses {
 		for _, p := range shared {
 			p.ZeroGrad()
 		}
 		loss.Backward()
 
-		g := make([]float64, size)
+		g := grads[t]
+		if len(g) != size {
+			g = make([]float64, size)
+		}
 		off := 0
 		for _, p := range shared {
 			n := p.Data().Size()
@@ -61,6 +71,8 @@ func taskGradients(losses []*autodiff.Value, shared []*autodiff.Value) [][]float
 				for i, v := range pg.Data() {
 					g[off+i] = float64(v)
 				}
+			} else {
+				clear(g[off : off+n])
 			}
 			off += n
 		}

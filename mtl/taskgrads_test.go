@@ -58,7 +58,7 @@ func TestTaskGradientsMatchSeparateGraphs(t *testing.T) {
 	all := nn.Values(m.Params())
 
 	zeroAllGrads(all)
-	got := taskGradients(toyLosses(m, 64), shared)
+	got := taskGradients(toyLosses(m, 64), shared, nil)
 	heads := make([][]float64, len(m.Tasks()))
 	for i, task := range m.Tasks() {
 		heads[i] = flatGrads(nn.Values(task.Head.Params()))
@@ -114,7 +114,7 @@ func TestSetSharedGradsSkipsUnreachedParams(t *testing.T) {
 	loss := autodiff.SumAll(autodiff.MulScalar(used, 2))
 	shared := []*autodiff.Value{unused, used}
 
-	grads := taskGradients([]*autodiff.Value{loss}, shared)
+	grads := taskGradients([]*autodiff.Value{loss}, shared, nil)
 	if want := []float64{0, 2, 2}; !slices.Equal(grads[0], want) {
 		t.Errorf("task gradient %v, want %v", grads[0], want)
 	}
