@@ -196,27 +196,7 @@ func TestTaskAttentionParamsAndSharing(t *testing.T) {
 		t.Errorf("Blocks() = %v, want the two blocks in order", bs)
 	}
 
-	x := autodiff.Const(tensor.Ones(5, 4))
-	out := m.Forward(map[string]*autodiff.Value{"left": x, "right": x})
-	if first.calls != 1 || second.calls != 1 {
-		t.Errorf("blocks ran %d and %d times for one shared input, want 1 each", first.calls, second.calls)
-	}
-	if len(out) != 2 {
-		t.Errorf("outputs %v, want left and right", out)
-	}
-	if s := out["right"].Shape(); !slices.Equal(s, []int{5, 2}) {
-		t.Errorf("right output shape %v, want [5 2]", s)
-	}
-
-	y := autodiff.Const(tensor.Ones(5, 4))
-	m.Forward(map[string]*autodiff.Value{"left": x, "right": y})
-	if first.calls != 3 || second.calls != 3 {
-		t.Errorf("blocks ran %d and %d times in total, want 3 each after a call with two distinct inputs", first.calls, second.calls)
-	}
-	out = m.Forward(map[string]*autodiff.Value{"right": y})
-	if _, ok := out["right"]; !ok || len(out) != 1 {
-		t.Errorf("outputs %v for an input of right alone, want right only", out)
-	}
+	checkSharedWork(t, m, first, second, "blocks")
 	if first.calls != 4 {
 		t.Errorf("blocks ran %d times in total, want 4 after a call with right alone", first.calls)
 	}

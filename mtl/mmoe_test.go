@@ -181,27 +181,7 @@ func TestMMoEParamsAndSharing(t *testing.T) {
 		t.Error(`Gate("nope") is not nil for an unknown task`)
 	}
 
-	x := autodiff.Const(tensor.Ones(5, 4))
-	out := m.Forward(map[string]*autodiff.Value{"left": x, "right": x})
-	if first.calls != 1 || second.calls != 1 {
-		t.Errorf("experts ran %d and %d times for one shared input, want 1 each", first.calls, second.calls)
-	}
-	if len(out) != 2 {
-		t.Errorf("outputs %v, want left and right", out)
-	}
-	if s := out["right"].Shape(); !slices.Equal(s, []int{5, 2}) {
-		t.Errorf("right output shape %v, want [5 2]", s)
-	}
-
-	y := autodiff.Const(tensor.Ones(5, 4))
-	m.Forward(map[string]*autodiff.Value{"left": x, "right": y})
-	if first.calls != 3 || second.calls != 3 {
-		t.Errorf("experts ran %d and %d times in total, want 3 each after a call with two distinct inputs", first.calls, second.calls)
-	}
-	out = m.Forward(map[string]*autodiff.Value{"right": y})
-	if _, ok := out["right"]; !ok || len(out) != 1 {
-		t.Errorf("outputs %v for an input of right alone, want right only", out)
-	}
+	checkSharedWork(t, m, first, second, "experts")
 }
 
 func TestMMoESetTrainingReachesEveryPart(t *testing.T) {
@@ -309,4 +289,33 @@ func TestMMoEPanicsOnBadShapes(t *testing.T) {
 	panicsWith(t, `gate of task "a" outputs shape [5 3]; want [5 2]`, func() {
 		wrongGate.Forward(map[string]*autodiff.Value{"a": x})
 	})
+}
+
+// checkSharedWork runs m on two tasks "left" and "right" with 5×4 inputs
+// and fails unless first and second, the shared parts (named what), run
+// once per distinct input and a task missing from the inputs is skipped.
+func checkSharedWork(t *testing.T, m Model, first, second *countingModule, what string) {
+	t.Helper()
+	x := autodiff.Const(tensor.Ones(5, 4))
+	out := m.Forward(map[string]*autodiff.Value{"left": x, "right": x})
+	if first.calls != 1 || second.calls != 1 {
+		t.Errorf("%s ran %d and %d times for one shared input, want 1 each", what, first.calls, second.calls)
+	}
+	if len(out) != 2 {
+		t.Errorf("outputs %v, want left and right", out)
+	}
+	if s := out["right"].Shape(); !slices.Equal(s, []int{5, 2}) {
+		t.Errorf("right output shape %v, want [5 2]", s)
+	}
+
+	y := autodiff.Const(tensor.Ones(5, 4))
+	m.Forward(map[string]*autodiff.Value{"left": x, "right": y})
+	if first.calls != 3 || second.calls != 3 {
+		t.Errorf("%s ran %d and %d times in total, want 3 each after a call with two distinct inputs", what, first.calls, second.calls)
+	}
+
+	out = m.Forward(map[string]*autodiff.Value{"right": y})
+	if _, ok := out["right"]; !ok || len(out) != 1 {
+		t.Errorf("outputs %v for an input of right alone, want right only", out)
+	}
 }
