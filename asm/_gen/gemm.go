@@ -184,11 +184,11 @@ func gemmKernel(o *out, s isa, mr, nv int, variant gemmVariant) {
 		o.p("\tMOVQ R12, R13")
 		o.p("\tSHLQ $%d, R13", prefetchShift)
 	}
-	// The loop comes twice: with the last B vector loaded whole, and
-	// masked for a partial strip. A masked load takes an ALU slot on top of
-	// its load on the development machine, which, one per step, cost about
-	// 4 % of the micro-kernel's speed against the FMA peak (96 % with the
-	// mask, 99 % without, k = 1024 with A and B in cache).
+	// Each kernel has two copies of the loop: one loads the last B vector
+	// whole, for full strips, and one masks it, for a partial strip. On the
+	// development machine the masked load cost about 4 % of the kernel's
+	// speed (96 % of the FMA peak against 99 % unmasked, k = 1024, A and B
+	// in cache), probably because it also takes a slot on an FMA port.
 	if s.is512() {
 		o.p("\tCMPL R8, $0x%x", 1<<s.width-1)
 	} else {
