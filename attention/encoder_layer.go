@@ -92,14 +92,18 @@ func NewEncoderLayer(dModel, heads int, rng *rand.Rand, opts ...EncoderOption) *
 	switch {
 	case dModel <= 0 || heads <= 0 || cfg.feedForward <= 0:
 		panic(fmt.Sprintf("attention.NewEncoderLayer: invalid sizes dModel %d, heads %d, feed-forward %d; all must be positive", dModel, heads, cfg.feedForward))
+	case dModel%heads != 0:
+		panic(fmt.Sprintf("attention.NewEncoderLayer: dModel %d is not divisible by heads %d", dModel, heads))
+	case !(cfg.dropout >= 0 && cfg.dropout < 1):
+		panic(fmt.Sprintf("attention.NewEncoderLayer: invalid dropout %v; want a probability in [0, 1)", cfg.dropout))
+	case rng == nil:
+		panic("attention.NewEncoderLayer: nil *rand.Rand; pass a seeded generator such as rand.New(rand.NewPCG(seed, 0))")
 	case cfg.activation == nil:
 		panic("attention.NewEncoderLayer: nil activation; pass a module such as nn.ReLU{} or nn.GELU{}")
 	case !(cfg.eps > 0):
 		panic(fmt.Sprintf("attention.NewEncoderLayer: invalid layer norm eps %v; want a positive value", cfg.eps))
 	}
 
-	// NewMultiHead checks dModel against heads, the dropout and rng, and
-	// its panic names those values.
 	l := &EncoderLayer{
 		SelfAttn:   NewMultiHead(dModel, heads, rng, WithDropout(cfg.dropout)),
 		Linear1:    nn.NewDense(dModel, cfg.feedForward, rng),

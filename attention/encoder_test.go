@@ -106,6 +106,26 @@ func TestEncoderKeyPadding(t *testing.T) {
 	checkClose(t, "unpadded tokens", after.Slice(1, 0, 3), before.Slice(1, 0, 3), 1e-6)
 }
 
+// TestEncoderCausal changes the later tokens of the input and checks that
+// a causal pre-norm encoder leaves the outputs of earlier tokens unchanged.
+func TestEncoderCausal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 0))
+	e := NewEncoder(2, func() *EncoderLayer {
+		return NewEncoderLayer(8, 2, rng, WithFeedForward(16), WithNormFirst())
+	}, nn.NewLayerNorm(8))
+	e.SetTraining(false)
+	x := randn(1, 2, 6, 8)
+	before := e.ForwardMasked(autodiff.Const(x), Masks{Causal: true}).Data()
+
+	x2 := x.Clone()
+	x2.Slice(1, 4, 6).CopyFrom(randn(2, 2, 2, 8))
+	after := e.ForwardMasked(autodiff.Const(x2), Masks{Causal: true}).Data()
+	checkClose(t, "tokens 0-3", after.Slice(1, 0, 4), before.Slice(1, 0, 4), 1e-6)
+	if tensor.AllClose(after.Slice(1, 4, 6), before.Slice(1, 4, 6), 0, 1e-3) {
+		t.Fatal("changed tokens 4-5 gave the same output; the test changes nothing")
+	}
+}
+
 // TestEncoderTrainingStepDeterministic runs one AdamW step with dropout on
 // two encoders built from the same seed and checks every parameter has the
 // same bits afterwards.
@@ -135,9 +155,10 @@ func TestEncoderTrainingStepDeterministic(t *testing.T) {
 
 func TestEncoderBadInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 0))
-	expectPanic(t, func() { NewEncoderLayer(10, 4, rng) }, "attention.NewMultiHead", "embedDim 10", "heads 4")
+	expectPanic(t, func() { NewEncoderLayer(10, 4, rng) }, "attention.NewEncoderLayer", "dModel 10", "heads 4")
+	expectPanic(t, func() { NewEncoderLayer(8, 2, nil) }, "attention.NewEncoderLayer", "nil *rand.Rand")
 	expectPanic(t, func() { NewEncoderLayer(8, 2, rng, WithFeedForward(0)) }, "attention.NewEncoderLayer", "feed-forward 0")
-	expectPanic(t, func() { NewEncoderLayer(8, 2, rng, WithEncoderDropout(-0.1)) }, "dropout -0.1")
+	expectPanic(t, func() { NewEncoderLayer(8, 2, rng, WithEncoderDropout(-0.1)) }, "attention.NewEncoderLayer", "dropout -0.1")
 	expectPanic(t, func() { NewEncoderLayer(8, 2, rng, WithActivation(nil)) }, "attention.NewEncoderLayer", "nil activation")
 	expectPanic(t, func() { NewEncoder(0, nil, nil) }, "attention.NewEncoder", "numLayers 0")
 	expectPanic(t, func() { NewEncoder(2, func() *EncoderLayer { return nil }, nil) }, "attention.NewEncoder", "layer 0")
