@@ -145,27 +145,14 @@ func ScaledDotProduct(query, key, value *autodiff.Value, opts *Options) (*autodi
 	return autodiff.Apply(opScaledDotProduct, out, s, query, key, value), weights
 }
 
-// softmaxRow replaces row with its softmax. A row that is all −Inf (every
-// key masked out) becomes all zeros instead of NaN.
+// softmaxRow replaces row with its softmax, through the SIMD kernel. A row
+// that is all −Inf (every key masked out) becomes all zeros instead of NaN.
 func softmaxRow(row []float32) {
-	m := float32(math.Inf(-1))
-	for _, x := range row {
-		m = max(m, x)
-	}
-	if math.IsInf(float64(m), -1) {
+	if math.IsInf(float64(asm.Max(row)), -1) {
 		clear(row)
 		return
 	}
-	var sum float32
-	for j, x := range row {
-		e := float32(math.Exp(float64(x - m)))
-		row[j] = e
-		sum += e
-	}
-	inv := 1 / sum
-	for j := range row {
-		row[j] *= inv
-	}
+	asm.SoftmaxRows(row, row, 1, len(row))
 }
 
 // For one matrix, with S the scaled scores, P = softmax(S), Pd = P after
