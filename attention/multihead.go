@@ -91,7 +91,7 @@ func NewMultiHead(embedDim, heads int, rng *rand.Rand, opts ...MultiHeadOption) 
 	case embedDim <= 0 || heads <= 0 || cfg.keyDim <= 0 || cfg.valueDim <= 0:
 		panic(fmt.Sprintf("attention.NewMultiHead: invalid sizes embedDim %d, heads %d, kdim %d, vdim %d; all must be positive", embedDim, heads, cfg.keyDim, cfg.valueDim))
 	case embedDim%heads != 0:
-		panic(fmt.Sprintf("attention.NewMultiHead: embedDim %d is not divisible by heads %d", embedDim, heads))
+		panic(fmt.Sprintf("attention.NewMultiHead: embedDim %d is not divisible by heads %d; choose a head count that divides embedDim", embedDim, heads))
 	case !(cfg.dropout >= 0 && cfg.dropout < 1):
 		panic(fmt.Sprintf("attention.NewMultiHead: invalid dropout %v; want a probability in [0, 1)", cfg.dropout))
 	case rng == nil:
