@@ -56,7 +56,7 @@ type Report struct {
 }
 
 // LayerResult is the time of one call of a bench/layers workload on a
-// batch of Batch images.
+// batch of Batch samples (images or sequences).
 type LayerResult struct {
 	Name          string  `json:"name"`
 	Shape         string  `json:"shape"`
@@ -267,7 +267,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "The layer cases match the conv, pool and cnn sections of the PyTorch anchor benchmark (torch_bench.py).")
+	fmt.Fprintln(w, "The layer cases match the conv, pool, cnn and attn sections of the PyTorch anchor benchmark (torch_bench.py).")
 	return nil
 }
 

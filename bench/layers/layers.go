@@ -1,21 +1,30 @@
-// Package layers times the convolution, pooling and small-CNN cases of the
-// PyTorch anchor benchmark (batch 32, 3×3 kernels without padding, 32
-// output channels, 2×2 max pooling), so that heed bench can print them next
-// to the kernels. It lives apart from package bench so the kernel suite
+// Package layers times the convolution, pooling, small-CNN and attention
+// cases of the PyTorch anchor benchmark, so that heed bench can print them
+// next to the kernels. The convolutions use batch 32, 3×3 kernels without
+// padding and 32 output channels, the pooling is 2×2 max pooling, and the
+// attention runs on 8 sequences of 128 tokens in 4 heads of 64 features. It lives apart from package bench so the kernel suite
 // builds without nn.
 package layers
 
 import (
 	"math/rand/v2"
 
+	"github.com/heed-ml/heed/attention"
 	"github.com/heed-ml/heed/autodiff"
 	"github.com/heed-ml/heed/nn"
 	"github.com/heed-ml/heed/optim"
 	"github.com/heed-ml/heed/tensor"
 )
 
-// Batch is the number of images in every case, as in the PyTorch anchor.
+// Batch is the number of images in the convolution, pooling and CNN cases,
+// as in the PyTorch anchor.
 const Batch = 32
+
+// The attention cases' sizes, as in the PyTorch anchor: batch, heads,
+// sequence length and features per head.
+const (
+	attnBatch, attnHeads, attnSeq, attnDim = 8, 4, 128, 64
+)
 
 // Case is one timed layer workload.
 type Case struct {
@@ -23,6 +32,8 @@ type Case struct {
 	Name string
 	// Shape describes the input, such as "3→32 32×32".
 	Shape string
+	// Batch is the number of samples one call processes.
+	Batch int
 	// New builds the layer and its inputs and returns one call of the
 	// workload.
 	New func() func()
@@ -36,21 +47,26 @@ func Cases() []Case {
 		shape   string
 	}{{3, 32, "3→32 32×32"}, {1, 28, "1→32 28×28"}} {
 		cases = append(cases,
-			Case{"Conv2d fwd (no grad)", s.shape, func() func() { return convForward(s.inC, s.hw) }},
-			Case{"Conv2d fwd+bwd (weights)", s.shape, func() func() { return convForwardBackward(s.inC, s.hw, false) }},
-			Case{"Conv2d fwd+bwd (weights, input)", s.shape, func() func() { return convForwardBackward(s.inC, s.hw, true) }},
+			Case{"Conv2d fwd (no grad)", s.shape, Batch, func() func() { return convForward(s.inC, s.hw) }},
+			Case{"Conv2d fwd+bwd (weights)", s.shape, Batch, func() func() { return convForwardBackward(s.inC, s.hw, false) }},
+			Case{"Conv2d fwd+bwd (weights, input)", s.shape, Batch, func() func() { return convForwardBackward(s.inC, s.hw, true) }},
 		)
 	}
 	for _, hw := range []int{30, 26} {
 		shape := map[int]string{30: "32ch 30×30", 26: "32ch 26×26"}[hw]
 		cases = append(cases,
-			Case{"MaxPool2d(2) fwd (no grad)", shape, func() func() { return poolForward(hw) }},
-			Case{"MaxPool2d(2) fwd+bwd", shape, func() func() { return poolForwardBackward(hw) }},
+			Case{"MaxPool2d(2) fwd (no grad)", shape, Batch, func() func() { return poolForward(hw) }},
+			Case{"MaxPool2d(2) fwd+bwd", shape, Batch, func() func() { return poolForwardBackward(hw) }},
 		)
 	}
 	cases = append(cases,
-		Case{"CNN train step (conv, ReLU, pool, dense, CE, Adam)", "1×28×28", func() func() { return cnnStep(true) }},
-		Case{"CNN inference (no grad)", "1×28×28", func() func() { return cnnStep(false) }},
+		Case{"CNN train step (conv, ReLU, pool, dense, CE, Adam)", "1×28×28", Batch, func() func() { return cnnStep(true) }},
+		Case{"CNN inference (no grad)", "1×28×28", Batch, func() func() { return cnnStep(false) }},
+	)
+	attnShape := "B8 H4 L128 D64"
+	cases = append(cases,
+		Case{"Attention fwd (no grad)", attnShape, attnBatch, func() func() { return attentionCase(false) }},
+		Case{"Attention fwd+bwd", attnShape, attnBatch, func() func() { return attentionCase(true) }},
 	)
 	return cases
 }
@@ -123,5 +139,27 @@ func cnnStep(train bool) func() {
 		opt.ZeroGrad()
 		nn.CrossEntropy(model.Forward(x), labels).Backward()
 		opt.Step()
+	}
+}
+
+// attentionCase is the anchor's attention workload: scaled dot-product
+// attention without masks on [8, 4, 128, 64] queries, keys and values.
+// With backward set, one call also back-propagates a fixed output
+// gradient to all three inputs.
+func attentionCase(backward bool) func() {
+	shape := []int{attnBatch, attnHeads, attnSeq, attnDim}
+	q := autodiff.Param(randTensor(1, shape...))
+	k := autodiff.Param(randTensor(2, shape...))
+	v := autodiff.Param(randTensor(3, shape...))
+	if !backward {
+		return func() { autodiff.NoGrad(func() { attention.ScaledDotProduct(q, k, v, nil) }) }
+	}
+	g := randTensor(4, shape...)
+	return func() {
+		q.ZeroGrad()
+		k.ZeroGrad()
+		v.ZeroGrad()
+		out, _ := attention.ScaledDotProduct(q, k, v, nil)
+		out.BackwardWith(g)
 	}
 }

@@ -4,8 +4,8 @@ import "testing"
 
 func TestEveryCaseRuns(t *testing.T) {
 	cases := Cases()
-	if len(cases) != 12 {
-		t.Fatalf("%d cases, want 12 (6 conv, 4 pool, 2 CNN)", len(cases))
+	if len(cases) != 14 {
+		t.Fatalf("%d cases, want 14 (6 conv, 4 pool, 2 CNN, 2 attention)", len(cases))
 	}
 	for _, c := range cases {
 		call := c.New()
@@ -25,7 +25,7 @@ func BenchmarkLayers(b *testing.B) {
 			for b.Loop() {
 				call()
 			}
-			b.ReportMetric(float64(Batch*b.N)/b.Elapsed().Seconds(), "samples/s")
+			b.ReportMetric(float64(c.Batch*b.N)/b.Elapsed().Seconds(), "samples/s")
 		})
 	}
 }

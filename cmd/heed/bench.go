@@ -96,7 +96,7 @@ func runBench(args []string) error {
 }
 
 // timeLayers times every bench/layers workload on one thread, the setting
-// the PyTorch anchor uses for its conv, pool and cnn sections.
+// the PyTorch anchor uses for its conv, pool, cnn and attn sections.
 func timeLayers(t bench.Timer, progress io.Writer) []bench.LayerResult {
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
@@ -109,9 +109,9 @@ func timeLayers(t bench.Timer, progress io.Writer) []bench.LayerResult {
 		}
 		d := t.PerOp(c.New())
 		out = append(out, bench.LayerResult{
-			Name: c.Name, Shape: c.Shape, Batch: layers.Batch,
+			Name: c.Name, Shape: c.Shape, Batch: c.Batch,
 			MsPerCall:     float64(d) / float64(time.Millisecond),
-			SamplesPerSec: float64(layers.Batch) / d.Seconds(),
+			SamplesPerSec: float64(c.Batch) / d.Seconds(),
 		})
 	}
 	return out
