@@ -2,8 +2,9 @@
 // cases of the PyTorch anchor benchmark, so that heed bench can print them
 // next to the kernels. The convolutions use batch 32, 3×3 kernels without
 // padding and 32 output channels, the pooling is 2×2 max pooling, and the
-// attention runs on 8 sequences of 128 tokens in 4 heads of 64 features. It lives apart from package bench so the kernel suite
-// builds without nn.
+// attention runs on 8 sequences of 128 tokens in 4 heads of 64 features.
+// The package lives apart from package bench so the kernel suite builds
+// without nn.
 package layers
 
 import (
