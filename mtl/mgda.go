@@ -55,13 +55,19 @@ var mgdaNormalizations = []string{"none", "l2", "loss", "loss+"}
 // NewMGDA returns MGDA with the given gradient normalization, one of
 // "none" (also ""), "l2", "loss" and "loss+". It panics on any other.
 func NewMGDA(normalization string) *MGDA {
+	return &MGDA{normalization: checkMGDANormalization("NewMGDA", normalization)}
+}
+
+// checkMGDANormalization returns normalization with "" read as "none", and
+// panics, naming the constructor, on a value not in mgdaNormalizations.
+func checkMGDANormalization(constructor, normalization string) string {
 	if normalization == "" {
 		normalization = "none"
 	}
 	if !slices.Contains(mgdaNormalizations, normalization) {
-		panic(fmt.Sprintf("mtl.NewMGDA: invalid normalization %q; use one of %q", normalization, mgdaNormalizations))
+		panic(fmt.Sprintf("mtl.%s: invalid normalization %q; use one of %q", constructor, normalization, mgdaNormalizations))
 	}
-	return &MGDA{normalization: normalization}
+	return normalization
 }
 
 // Name returns "mgda".
@@ -79,9 +85,17 @@ func (m *MGDA) Weights() []float64 { return append([]float64(nil), m.alpha...) }
 func (m *MGDA) Backward(tasks []*Task, losses []*autodiff.Value, shared []*autodiff.Value) float64 {
 	checkLossCount("MGDA", tasks, losses)
 	m.grads = taskGradients(losses, shared, m.grads)
-	grads := m.grads
+	normalizeTaskGradients(m.normalization, m.grads, losses)
+	m.alpha = minNormWeights(mgdaGram(m.grads))
+	return backwardScaled(losses, m.alpha)
+}
+
+// normalizeTaskGradients divides each task gradient grads[t] in place by
+// its normalizer (see mgdaNormalizer), leaving it as it is when the
+// normalizer is zero or not finite.
+func normalizeTaskGradients(normalization string, grads [][]float64, losses []*autodiff.Value) {
 	for t, g := range grads {
-		scale := m.normalizer(g, float64(losses[t].Item()))
+		scale := mgdaNormalizer(normalization, g, float64(losses[t].Item()))
 		if scale == 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
 			continue
 		}
@@ -89,14 +103,12 @@ func (m *MGDA) Backward(tasks []*Task, losses []*autodiff.Value, shared []*autod
 			g[i] /= scale
 		}
 	}
-	m.alpha = minNormWeights(mgdaGram(grads))
-	return backwardScaled(losses, m.alpha)
 }
 
-// normalizer returns what the gradient g of a task with loss value loss is
-// divided by before solving.
-func (m *MGDA) normalizer(g []float64, loss float64) float64 {
-	switch m.normalization {
+// mgdaNormalizer returns what the gradient g of a task with loss value loss
+// is divided by before solving.
+func mgdaNormalizer(normalization string, g []float64, loss float64) float64 {
+	switch normalization {
 	case "l2":
 		return flatNorm(g)
 	case "loss":
