@@ -24,6 +24,30 @@ type Model interface {
 	SetTraining(training bool)
 }
 
+// Split is a model's graph cut at the shared representation of one input,
+// as Splitter returns it.
+type Split struct {
+	// Z is the output of the shared layers. Back-propagating into it
+	// reaches the shared parameters.
+	Z *autodiff.Value
+	// Leaf is a leaf that requires a gradient, has Z's shape and, in
+	// HardSharing, shares Z's data. The task-specific layers read Leaf in
+	// place of Z, so a task loss back-propagates only as far as Leaf and
+	// leaves ∂L/∂Z in Leaf's Grad.
+	Leaf *autodiff.Value
+}
+
+// Splitter is implemented by models that can cut their graph between the
+// shared layers and the task-specific ones, which strategies such as
+// MGDAUB need. Of the models here, only HardSharing implements it.
+type Splitter interface {
+	// ForwardSplit computes the outputs Forward computes, but the
+	// task-specific layers read each Split's Leaf instead of its Z. It
+	// returns one Split per shared representation, so tasks that share an
+	// input share one Split.
+	ForwardSplit(inputs map[string]*autodiff.Value) (map[string]*autodiff.Value, []Split)
+}
+
 // HardSharing is a shared trunk followed by one head per task.
 type HardSharing struct {
 	Trunk nn.Module
@@ -44,8 +68,22 @@ func NewHardSharing(trunk nn.Module, tasks ...*Task) (*HardSharing, error) {
 
 // Forward runs the trunk once per distinct input and every head on it.
 func (m *HardSharing) Forward(inputs map[string]*autodiff.Value) map[string]*autodiff.Value {
+	out, _ := m.forward(inputs, false)
+	return out
+}
+
+// ForwardSplit runs the trunk once per distinct input, as Forward does, and
+// every head on a leaf that shares the trunk output's data. It returns the
+// splits in the order of the first task that reads each input.
+func (m *HardSharing) ForwardSplit(inputs map[string]*autodiff.Value) (map[string]*autodiff.Value, []Split) {
+	return m.forward(inputs, true)
+}
+
+// forward implements Forward and, when split is true, ForwardSplit.
+func (m *HardSharing) forward(inputs map[string]*autodiff.Value, split bool) (map[string]*autodiff.Value, []Split) {
 	features := map[*autodiff.Value]*autodiff.Value{}
 	out := make(map[string]*autodiff.Value, len(m.tasks))
+	var splits []Split
 	for _, t := range m.tasks {
 		x, ok := inputs[t.Name]
 		if !ok {
@@ -54,11 +92,16 @@ func (m *HardSharing) Forward(inputs map[string]*autodiff.Value) map[string]*aut
 		h, ok := features[x]
 		if !ok {
 			h = m.Trunk.Forward(x)
+			if split {
+				leaf := autodiff.Param(h.Data())
+				splits = append(splits, Split{Z: h, Leaf: leaf})
+				h = leaf
+			}
 			features[x] = h
 		}
 		out[t.Name] = t.Head.Forward(h)
 	}
-	return out
+	return out, splits
 }
 
 // Tasks returns the model's tasks in the order given to NewHardSharing.

@@ -18,6 +18,19 @@ type Strategy interface {
 	Backward(tasks []*Task, losses []*autodiff.Value, shared []*autodiff.Value) float64
 }
 
+// SplitStrategy is implemented by strategies that work on the gradients of
+// the shared representation rather than of the shared parameters, such as
+// MGDAUB. Fit then calls the model's ForwardSplit in place of Forward and
+// BackwardSplit in place of Backward, and returns an error before training
+// when the model does not implement Splitter. Evaluation still calls
+// Forward.
+type SplitStrategy interface {
+	Strategy
+	// BackwardSplit does what Backward does, given also the splits that
+	// ForwardSplit returned for the batch the losses come from.
+	BackwardSplit(tasks []*Task, losses []*autodiff.Value, splits []Split, shared []*autodiff.Value) float64
+}
+
 // Starter is implemented by strategies that keep state across steps, such
 // as learned weights or loss histories. Fit calls Start once before the
 // first step, so one strategy value can serve several runs. lr is the

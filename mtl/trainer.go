@@ -147,6 +147,9 @@ func groupTasks(m Model, data Data) ([]group, error) {
 // a dataset are trained on the same batches. Tasks with different datasets
 // are trained in lockstep, one batch of each per step, and an epoch ends
 // when the smallest dataset runs out.
+//
+// A strategy that implements SplitStrategy needs a model that implements
+// Splitter, and Fit returns an error before training when it does not.
 func Fit(m Model, data Data, cfg FitConfig) (*History, error) {
 	if cfg.Epochs < 1 || cfg.BatchSize < 1 {
 		return nil, fmt.Errorf("mtl.Fit: epochs (%d) and batch size (%d) must be at least 1", cfg.Epochs, cfg.BatchSize)
@@ -160,6 +163,14 @@ func Fit(m Model, data Data, cfg FitConfig) (*History, error) {
 	strategy := cfg.Strategy
 	if strategy == nil {
 		strategy = FixedWeights{}
+	}
+	splitStrategy, _ := strategy.(SplitStrategy)
+	var splitter Splitter
+	if splitStrategy != nil {
+		var ok bool
+		if splitter, ok = m.(Splitter); !ok {
+			return nil, fmt.Errorf("mtl.Fit: strategy %q needs the gradient of the shared representation, but model %T does not implement mtl.Splitter; use a HardSharing model, or a strategy that works on the shared parameters, such as mtl.NewMGDA in place of mtl.NewMGDAUB", strategy.Name(), m)
+		}
 	}
 	groups, err := groupTasks(m, data)
 	if err != nil {
@@ -235,12 +246,23 @@ func Fit(m Model, data Data, cfg FitConfig) (*History, error) {
 			}
 
 			cfg.Optimizer.ZeroGrad()
-			outs := m.Forward(inputs)
+			var outs map[string]*autodiff.Value
+			var splits []Split
+			if splitter != nil {
+				outs, splits = splitter.ForwardSplit(inputs)
+			} else {
+				outs = m.Forward(inputs)
+			}
 			losses := make([]*autodiff.Value, len(tasks))
 			for i, t := range tasks {
 				losses[i] = t.loss(outs[t.Name], labels[t.Name])
 			}
-			total := strategy.Backward(tasks, losses, shared)
+			var total float64
+			if splitStrategy != nil {
+				total = splitStrategy.BackwardSplit(tasks, losses, splits, shared)
+			} else {
+				total = strategy.Backward(tasks, losses, shared)
+			}
 			if cfg.ClipNorm > 0 {
 				optim.ClipGradNorm(params, cfg.ClipNorm)
 			}
