@@ -36,10 +36,9 @@ import (
 // Each step costs one backward pass per task plus one for the weighted
 // sum; Task.Weight is ignored.
 //
-// NOTE: this is MGDA on the shared parameters, not MGDA-UB, the paper's
-// cheaper upper bound that works on the gradient of the shared
-// representation: the Model interface does not expose the trunk's output
-// to strategies.
+// This is MGDA on the shared parameters. MGDAUB is the paper's cheaper
+// upper-bound variant, which solves on the gradients of the shared
+// representation instead, for models that implement Splitter.
 type MGDA struct {
 	normalization string
 	alpha         []float64
