@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func runParadox(args []string) error {
 	fs.StringVar(&f.strategies, "strategies", "equal", "comma-separated multi-task strategies: "+strategyHelp)
 	fs.Float64Var(&f.gradNormAlpha, "gradnorm-alpha", 1.5, "GradNorm's asymmetry α: how strongly lagging tasks gain weight")
 	fs.Float64Var(&f.dwaTemp, "dwa-temperature", mtl.DefaultDWATemperature, "Dynamic Weight Average's temperature T: larger values keep the weights closer to equal")
-	fs.StringVar(&f.mgdaNorm, "mgda-normalization", "none", "how MGDA scales each task's gradient before solving: none, l2, loss or loss+")
+	fs.StringVar(&f.mgdaNorm, "mgda-normalization", "none", "how mgda and mgda-ub scale each task's gradient before solving: none, l2, loss or loss+")
 	fs.StringVar(&f.weights, "weights", "left=1,right=1", "task loss weights used by the fixed strategy, as task=weight pairs")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the results, no progress")
 	fs.Usage = func() {
@@ -251,11 +252,11 @@ func (f *paradoxFlags) checkUnused(fs *flag.FlagSet) error {
 		}
 		strategies[name] = true
 	}
-	needs := map[string]string{
-		"weights":            "fixed",
-		"gradnorm-alpha":     "gradnorm",
-		"dwa-temperature":    "dwa",
-		"mgda-normalization": "mgda",
+	needs := map[string][]string{
+		"weights":            {"fixed"},
+		"gradnorm-alpha":     {"gradnorm"},
+		"dwa-temperature":    {"dwa"},
+		"mgda-normalization": {"mgda", "mgda-ub"},
 	}
 	var err error
 	fs.Visit(func(fl *flag.Flag) {
@@ -265,8 +266,12 @@ func (f *paradoxFlags) checkUnused(fs *flag.FlagSet) error {
 		if fl.Name == "experts" && f.model != "mmoe" {
 			err = fmt.Errorf("-experts applies to -model mmoe only, not -model %s; drop -experts or use -model mmoe", f.model)
 		}
-		if s, ok := needs[fl.Name]; ok && !strategies[s] {
-			err = fmt.Errorf("-%s applies to the %s strategy, which -strategies %q does not include; add it, as in -strategies equal,%s", fl.Name, s, f.strategies, s)
+		if users, ok := needs[fl.Name]; ok && !slices.ContainsFunc(users, func(s string) bool { return strategies[s] }) {
+			clause := "the " + users[0] + " strategy, which"
+			if len(users) > 1 {
+				clause = "the " + strings.Join(users, " and ") + " strategies, which"
+			}
+			err = fmt.Errorf("-%s applies to %s -strategies %q does not include; add one, as in -strategies equal,%s", fl.Name, clause, f.strategies, users[0])
 		}
 	})
 	return err
@@ -282,12 +287,18 @@ func expertsOf(f paradoxFlags) int {
 }
 
 // strategyNames lists the -strategies names in the order "all" runs them.
-// "all" leaves out fixed, which with the default weights is equal.
-var strategyNames = []string{"equal", "uncertainty", "dwa", "pcgrad", "mgda", "gradnorm"}
+// "all" leaves out fixed, which with the default weights is equal, and
+// leaves out mgda-ub for the models without a single shared trunk.
+var strategyNames = []string{"equal", "uncertainty", "dwa", "pcgrad", "mgda", "mgda-ub", "gradnorm"}
+
+// splitModels are the -model values whose multi-task network is a
+// mtl.HardSharing, the only model MGDA-UB can split at the trunk.
+var splitModels = []string{"mlp", "lenet"}
 
 const strategyHelp = "equal (total = Σ losses), fixed (Σ wₜ·lossₜ with -weights), " +
 	"uncertainty (learned weights exp(−sₜ), Kendall et al.), dwa (Dynamic Weight Average), " +
 	"pcgrad (projects away conflicting gradients), mgda (min-norm combination of task gradients), " +
+	"mgda-ub (mgda on the gradients of the shared trunk's output, one trunk backward pass per step; mlp and lenet only), " +
 	"gradnorm (learned weights that balance gradient norms), or all of them but fixed"
 
 // parseStrategies builds one fresh strategy per name in -strategies.
@@ -311,7 +322,15 @@ func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
 		name = strings.TrimSpace(name)
 		expanded := []string{name}
 		if name == "all" {
-			expanded = strategyNames
+			expanded = nil
+			for _, n := range strategyNames {
+				if n != "mgda-ub" || slices.Contains(splitModels, f.model) {
+					expanded = append(expanded, n)
+				}
+			}
+		}
+		if name == "mgda-ub" && !slices.Contains(splitModels, f.model) {
+			return nil, fmt.Errorf("-strategies mgda-ub needs a single shared trunk, -model mlp or lenet, not -model %s; use mgda instead", f.model)
 		}
 		for _, n := range expanded {
 			if n != "" && seen[n] {
@@ -345,6 +364,8 @@ func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
 			out = append(out, mtl.NewPCGrad(f.seed))
 		case "mgda":
 			out = append(out, mtl.NewMGDA(f.mgdaNorm))
+		case "mgda-ub":
+			out = append(out, mtl.NewMGDAUB(f.mgdaNorm))
 		case "gradnorm":
 			out = append(out, mtl.NewGradNorm(f.gradNormAlpha, 0))
 		default:

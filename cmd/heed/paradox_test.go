@@ -162,6 +162,9 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		{[]string{"-gradnorm-alpha", "-1"}, "-gradnorm-alpha -1"},
 		{[]string{"-dwa-temperature", "0"}, "-dwa-temperature 0"},
 		{[]string{"-strategies", "mgda", "-mgda-normalization", "max"}, `-mgda-normalization "max"`},
+		{[]string{"-strategies", "equal", "-mgda-normalization", "l2"}, "-mgda-normalization applies to the mgda and mgda-ub strategies"},
+		{[]string{"-model", "mmoe", "-strategies", "mgda-ub"}, "mgda-ub needs a single shared trunk, -model mlp or lenet, not -model mmoe"},
+		{[]string{"-model", "mtan", "-strategies", "all,mgda-ub"}, "not -model mtan"},
 		{[]string{"-experts", "3"}, "-experts applies to -model mmoe only"},
 		{[]string{"-weights", "left=2"}, "-weights applies to the fixed strategy"},
 		{[]string{"-strategies", "equal,pcgrad", "-dwa-temperature", "3"}, "-dwa-temperature applies to the dwa strategy"},
@@ -202,18 +205,22 @@ func TestParseWeights(t *testing.T) {
 }
 
 func TestParseStrategiesAllExpandsInOrder(t *testing.T) {
-	f := paradoxFlags{strategies: "fixed, all", gradNormAlpha: 1.5, dwaTemp: 2, mgdaNorm: "loss+", seed: 1}
-	got, err := f.parseStrategies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, s := range got {
-		names = append(names, s.Name())
-	}
-	want := "fixed equal uncertainty dwa pcgrad mgda gradnorm"
-	if strings.Join(names, " ") != want {
-		t.Errorf("-strategies %q built %v, want %s", f.strategies, names, want)
+	for model, want := range map[string]string{
+		"mlp":  "fixed equal uncertainty dwa pcgrad mgda mgda-ub gradnorm",
+		"mmoe": "fixed equal uncertainty dwa pcgrad mgda gradnorm",
+	} {
+		f := paradoxFlags{strategies: "fixed, all", model: model, gradNormAlpha: 1.5, dwaTemp: 2, mgdaNorm: "loss+", seed: 1}
+		got, err := f.parseStrategies()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, s := range got {
+			names = append(names, s.Name())
+		}
+		if strings.Join(names, " ") != want {
+			t.Errorf("-model %s -strategies %q built %v, want %s", model, f.strategies, names, want)
+		}
 	}
 }
 
