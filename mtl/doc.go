@@ -19,7 +19,7 @@
 //
 // Strategies decide how the task losses become one gradient: fixed and
 // equal weights, uncertainty weighting, Dynamic Weight Average, PCGrad,
-// MGDA and GradNorm, each one type behind the Strategy interface.
+// MGDA, MGDA-UB and GradNorm, each one type behind the Strategy interface.
 //
 // The study that motivates Heed, single-task versus multi-task training on
 // the same data, budget and seed, is RunStudy.
