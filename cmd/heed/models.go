@@ -9,15 +9,18 @@ import (
 )
 
 // paradoxModel returns the trunk and head builders for a -model name, and
-// for "mmoe" and "mtan" the builder of the multi-task model. The architectures match
-// the PyTorch reference used to check Heed's numbers. The MLP trunk is
+// for "mmoe" and "mtan" the builder of the multi-task model. The mlp and
+// lenet architectures match the PyTorch reference used to check Heed's
+// numbers. The MLP trunk is
 // 36·36 → 256 → 128 with ReLU, and LeNet is the trunk of the published
 // MultiMNIST results. Each head is one dense layer to 10 classes. "mmoe"
 // trains the single-task runs on the MLP trunk and the multi-task runs on
 // an MMoE whose experts each have that trunk's shape, so with 2 experts the
 // joint model is as large as the two single-task models together. "mtan"
 // does the same with the MLP trunk shared and a soft attention mask per
-// task on each of its two layers (MTAN).
+// task on each of its two layers (MTAN). "transformer" reads each image as
+// 36 row tokens and mean-pools a 2-layer encoder's output to 64 features
+// (see rowTransformer), with a 64 → 10 head per task.
 func paradoxModel(name string, experts int) (trunk func(*rand.Rand) nn.Module, head func(*rand.Rand, string) nn.Module, multi func(*rand.Rand, []*mtl.Task) (mtl.Model, error), err error) {
 	mlpTrunk := func(rng *rand.Rand) nn.Module {
 		return nn.NewSequential(
@@ -40,6 +43,9 @@ func paradoxModel(name string, experts int) (trunk func(*rand.Rand) nn.Module, h
 			)
 		}
 		head = func(rng *rand.Rand, _ string) nn.Module { return nn.NewDense(50, 10, rng) }
+	case "transformer":
+		trunk = func(rng *rand.Rand) nn.Module { return newRowTransformer(rng) }
+		head = func(rng *rand.Rand, _ string) nn.Module { return nn.NewDense(transformerDModel, 10, rng) }
 	case "mmoe":
 		if experts < 1 {
 			return nil, nil, nil, fmt.Errorf("-experts %d: must be at least 1", experts)
@@ -77,7 +83,7 @@ func paradoxModel(name string, experts int) (trunk func(*rand.Rand) nn.Module, h
 			return mtl.NewTaskAttention(blocks, attention, tasks...)
 		}
 	default:
-		return nil, nil, nil, fmt.Errorf("unknown -model %q: want mlp, lenet, mmoe or mtan", name)
+		return nil, nil, nil, fmt.Errorf("unknown -model %q: want mlp, lenet, transformer, mmoe or mtan", name)
 	}
 	return trunk, head, multi, nil
 }

@@ -84,7 +84,7 @@ func runParadox(args []string) error {
 	var f paradoxFlags
 	fs := flag.NewFlagSet("heed paradox", flag.ContinueOnError)
 	fs.StringVar(&f.dataset, "dataset", "multimnist", "composite dataset: multimnist, multifashion or multimixed (left item Fashion-MNIST, right item MNIST)")
-	fs.StringVar(&f.model, "model", "mlp", "shared trunk: mlp (1296-256-128, ReLU), lenet (two conv layers and a 50-unit dense layer), mmoe (multi-task runs use a mixture of -experts MLP trunks with one softmax gate per task), or mtan (the MLP trunk shared, with a soft attention mask per task on each layer)")
+	fs.StringVar(&f.model, "model", "mlp", "shared trunk: mlp (1296-256-128, ReLU), lenet (two conv layers and a 50-unit dense layer), transformer (each image row a token, 2 post-norm encoder layers of width 64 with 4 heads, mean-pooled to 64 features), mmoe (multi-task runs use a mixture of -experts MLP trunks with one softmax gate per task), or mtan (the MLP trunk shared, with a soft attention mask per task on each layer)")
 	fs.IntVar(&f.experts, "experts", 2, "number of experts of -model mmoe")
 	fs.IntVar(&f.epochs, "epochs", 5, "training epochs for every run")
 	fs.IntVar(&f.batch, "batch", 256, "batch size")
@@ -293,12 +293,12 @@ var strategyNames = []string{"equal", "uncertainty", "dwa", "pcgrad", "mgda", "m
 
 // splitModels are the -model values whose multi-task network is a
 // mtl.HardSharing, the only model MGDA-UB can split at the trunk.
-var splitModels = []string{"mlp", "lenet"}
+var splitModels = []string{"mlp", "lenet", "transformer"}
 
 const strategyHelp = "equal (total = Σ losses), fixed (Σ wₜ·lossₜ with -weights), " +
 	"uncertainty (learned weights exp(−sₜ), Kendall et al.), dwa (Dynamic Weight Average), " +
 	"pcgrad (projects away conflicting gradients), mgda (min-norm combination of task gradients), " +
-	"mgda-ub (mgda on the gradients of the shared trunk's output, one trunk backward pass per step; mlp and lenet only), " +
+	"mgda-ub (mgda on the gradients of the shared trunk's output, one trunk backward pass per step; mlp, lenet and transformer only), " +
 	"gradnorm (learned weights that balance gradient norms), or all of them but fixed"
 
 // parseStrategies builds one fresh strategy per name in -strategies.
@@ -330,7 +330,7 @@ func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
 			}
 		}
 		if name == "mgda-ub" && !slices.Contains(splitModels, f.model) {
-			return nil, fmt.Errorf("-strategies mgda-ub needs a single shared trunk, -model mlp or lenet, not -model %s; use mgda instead", f.model)
+			return nil, fmt.Errorf("-strategies mgda-ub needs a single shared trunk, -model mlp, lenet or transformer, not -model %s; use mgda instead", f.model)
 		}
 		for _, n := range expanded {
 			if n != "" && seen[n] {

@@ -155,7 +155,7 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		{[]string{"-weights", "left"}, `"left" is not of the form task=weight`},
 		{[]string{"-weights", "middle=1"}, `unknown task "middle"`},
 		{[]string{"-weights", "right=-2"}, `weight "-2" of task right`},
-		{[]string{"-model", "resnet"}, `unknown -model "resnet": want mlp, lenet, mmoe or mtan`},
+		{[]string{"-model", "resnet"}, `unknown -model "resnet": want mlp, lenet, transformer, mmoe or mtan`},
 		{[]string{"-strategies", "magic"}, `unknown strategy "magic"`},
 		{[]string{"-strategies", "all,pcgrad"}, `names "pcgrad" twice`},
 		{[]string{"-strategies", " , "}, "names no strategy"},
@@ -163,9 +163,11 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		{[]string{"-dwa-temperature", "0"}, "-dwa-temperature 0"},
 		{[]string{"-strategies", "mgda", "-mgda-normalization", "max"}, `-mgda-normalization "max"`},
 		{[]string{"-strategies", "equal", "-mgda-normalization", "l2"}, "-mgda-normalization applies to the mgda and mgda-ub strategies"},
-		{[]string{"-model", "mmoe", "-strategies", "mgda-ub"}, "mgda-ub needs a single shared trunk, -model mlp or lenet, not -model mmoe"},
+		{[]string{"-model", "mmoe", "-strategies", "mgda-ub"}, "mgda-ub needs a single shared trunk, -model mlp, lenet or transformer, not -model mmoe"},
 		{[]string{"-model", "mtan", "-strategies", "all,mgda-ub"}, "not -model mtan"},
 		{[]string{"-experts", "3"}, "-experts applies to -model mmoe only"},
+		{[]string{"-model", "transformer", "-experts", "2"}, "-experts applies to -model mmoe only, not -model transformer"},
+		{[]string{"-model", "Transformer"}, `unknown -model "Transformer"`},
 		{[]string{"-weights", "left=2"}, "-weights applies to the fixed strategy"},
 		{[]string{"-strategies", "equal,pcgrad", "-dwa-temperature", "3"}, "-dwa-temperature applies to the dwa strategy"},
 		{[]string{"-dataset", "imagenet", "-mnist-dir", "x"}, `unknown -dataset "imagenet"`},
@@ -206,8 +208,9 @@ func TestParseWeights(t *testing.T) {
 
 func TestParseStrategiesAllExpandsInOrder(t *testing.T) {
 	for model, want := range map[string]string{
-		"mlp":  "fixed equal uncertainty dwa pcgrad mgda mgda-ub gradnorm",
-		"mmoe": "fixed equal uncertainty dwa pcgrad mgda gradnorm",
+		"mlp":         "fixed equal uncertainty dwa pcgrad mgda mgda-ub gradnorm",
+		"transformer": "fixed equal uncertainty dwa pcgrad mgda mgda-ub gradnorm",
+		"mmoe":        "fixed equal uncertainty dwa pcgrad mgda gradnorm",
 	} {
 		f := paradoxFlags{strategies: "fixed, all", model: model, gradNormAlpha: 1.5, dwaTemp: 2, mgdaNorm: "loss+", seed: 1}
 		got, err := f.parseStrategies()
