@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -99,11 +100,16 @@ func printStudy(w io.Writer, s studySetup, res *mtl.StudyResult) {
 		for i, t := range res.Tasks {
 			parts = append(parts, fmt.Sprintf("%s %+.2f points", t, run.TaskDelta[i]))
 		}
-		verdict := "better"
-		if *run.DeltaM < 0 {
-			verdict = "worse"
+		// The verdict follows the printed Δm, so a change that rounds to
+		// ±0.00 % reads as a tie rather than a win or a loss.
+		verdict := "better than"
+		switch rounded := math.Round(*run.DeltaM * 100); {
+		case rounded < 0:
+			verdict = "worse than"
+		case rounded == 0:
+			verdict = "as good as"
 		}
-		fmt.Fprintf(w, "%s: jointly trained tasks are %s than alone (Δm %+.2f%%; %s), with %.0f%% of the parameters and %.0f%% of the training time of the %d single-task models.\n",
+		fmt.Fprintf(w, "%s: jointly trained tasks are %s alone (Δm %+.2f%%; %s), with %.0f%% of the parameters and %.0f%% of the training time of the %d single-task models.\n",
 			run.Name, verdict, *run.DeltaM, strings.Join(parts, ", "),
 			100*float64(run.Params)/float64(stlParams), 100*run.SecondsPerEpoch/stlSeconds, len(res.Tasks))
 	}
