@@ -298,8 +298,20 @@ var splitModels = []string{"mlp", "lenet", "transformer"}
 const strategyHelp = "equal (total = Σ losses), fixed (Σ wₜ·lossₜ with -weights), " +
 	"uncertainty (learned weights exp(−sₜ), Kendall et al.), dwa (Dynamic Weight Average), " +
 	"pcgrad (projects away conflicting gradients), mgda (min-norm combination of task gradients), " +
-	"mgda-ub (mgda on the gradients of the shared trunk's output, one trunk backward pass per step; mlp, lenet and transformer only), " +
+	"mgda-ub (mgda on the gradients of the shared trunk's output, one trunk backward pass per step; mlp, lenet and transformer only, so all leaves it out for mmoe and mtan), " +
 	"gradnorm (learned weights that balance gradient norms), or all of them but fixed"
+
+// allStrategies returns what "all" means for f's model: strategyNames,
+// without mgda-ub unless the model has a single shared trunk.
+func (f *paradoxFlags) allStrategies() []string {
+	var names []string
+	for _, n := range strategyNames {
+		if n != "mgda-ub" || slices.Contains(splitModels, f.model) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
 
 // parseStrategies builds one fresh strategy per name in -strategies.
 func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
@@ -322,12 +334,7 @@ func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
 		name = strings.TrimSpace(name)
 		expanded := []string{name}
 		if name == "all" {
-			expanded = nil
-			for _, n := range strategyNames {
-				if n != "mgda-ub" || slices.Contains(splitModels, f.model) {
-					expanded = append(expanded, n)
-				}
-			}
+			expanded = f.allStrategies()
 		}
 		if name == "mgda-ub" && !slices.Contains(splitModels, f.model) {
 			return nil, fmt.Errorf("-strategies mgda-ub needs a single shared trunk, -model mlp, lenet or transformer, not -model %s; use mgda instead", f.model)
@@ -335,7 +342,7 @@ func (f *paradoxFlags) parseStrategies() ([]mtl.Strategy, error) {
 		for _, n := range expanded {
 			if n != "" && seen[n] {
 				if strings.Contains(","+strings.ReplaceAll(list, " ", "")+",", ",all,") {
-					return nil, fmt.Errorf("-strategies %q names %q twice (all already includes %s)", list, n, strings.Join(strategyNames, ", "))
+					return nil, fmt.Errorf("-strategies %q names %q twice (all already includes %s)", list, n, strings.Join(f.allStrategies(), ", "))
 				}
 				return nil, fmt.Errorf("-strategies %q names %q twice; list each strategy once", list, n)
 			}

@@ -165,6 +165,7 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		{[]string{"-strategies", "equal", "-mgda-normalization", "l2"}, "-mgda-normalization applies to the mgda and mgda-ub strategies"},
 		{[]string{"-model", "mmoe", "-strategies", "mgda-ub"}, "mgda-ub needs a single shared trunk, -model mlp, lenet or transformer, not -model mmoe"},
 		{[]string{"-model", "mtan", "-strategies", "all,mgda-ub"}, "not -model mtan"},
+		{[]string{"-model", "mmoe", "-strategies", "all,mgda"}, "(all already includes equal, uncertainty, dwa, pcgrad, mgda, gradnorm)"},
 		{[]string{"-experts", "3"}, "-experts applies to -model mmoe only"},
 		{[]string{"-model", "transformer", "-experts", "2"}, "-experts applies to -model mmoe only, not -model transformer"},
 		{[]string{"-model", "Transformer"}, `unknown -model "Transformer"`},

@@ -195,7 +195,7 @@ Differences of a point or less are within the noise of the seed; rerun with
 None of this says whether sharing the trunk helped at all. That takes one
 single-task model per task, trained on the same data and budget, and
 Δm = mean over tasks of (MTL accuracy − STL accuracy) / STL accuracy × 100,
-where positive means sharing helped. For that study, with all six strategies:
+where positive means sharing helped. For that study, with all seven strategies:
 
 	go run ./cmd/heed paradox -strategies all`)
 	return nil
