@@ -263,6 +263,12 @@ func (f *paradoxFlags) checkUnused(fs *flag.FlagSet) error {
 		if err != nil {
 			return
 		}
+		if fl.Name == "fashion-dir" && f.dataset == "multimnist" {
+			err = fmt.Errorf("-fashion-dir applies to -dataset multifashion and multimixed, not multimnist, which uses MNIST only; drop -fashion-dir or change -dataset")
+		}
+		if fl.Name == "mnist-dir" && f.dataset == "multifashion" {
+			err = fmt.Errorf("-mnist-dir applies to -dataset multimnist and multimixed, not multifashion, which uses Fashion-MNIST only; drop -mnist-dir or change -dataset")
+		}
 		if fl.Name == "experts" && f.model != "mmoe" {
 			err = fmt.Errorf("-experts applies to -model mmoe only, not -model %s; drop -experts or use -model mmoe", f.model)
 		}

@@ -167,6 +167,8 @@ func TestParadoxRejectsBadFlags(t *testing.T) {
 		{[]string{"-model", "mtan", "-strategies", "all,mgda-ub"}, "not -model mtan"},
 		{[]string{"-model", "mmoe", "-strategies", "all,mgda"}, "(all already includes equal, uncertainty, dwa, pcgrad, mgda, gradnorm)"},
 		{[]string{"-experts", "3"}, "-experts applies to -model mmoe only"},
+		{[]string{"-fashion-dir", "/tmp"}, "-fashion-dir applies to -dataset multifashion and multimixed, not multimnist"},
+		{[]string{"-dataset", "multifashion", "-mnist-dir", "/tmp"}, "-mnist-dir applies to -dataset multimnist and multimixed, not multifashion"},
 		{[]string{"-model", "transformer", "-experts", "2"}, "-experts applies to -model mmoe only, not -model transformer"},
 		{[]string{"-model", "Transformer"}, `unknown -model "Transformer"`},
 		{[]string{"-weights", "left=2"}, "-weights applies to the fixed strategy"},
