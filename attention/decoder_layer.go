@@ -98,7 +98,7 @@ func checkLayerConfig(op string, dModel, heads int, rng *rand.Rand, cfg *encoder
 	case dModel <= 0 || heads <= 0 || cfg.feedForward <= 0:
 		panic(fmt.Sprintf("%s: invalid sizes dModel %d, heads %d, feed-forward %d; all must be positive", op, dModel, heads, cfg.feedForward))
 	case dModel%heads != 0:
-		panic(fmt.Sprintf("%s: dModel %d is not divisible by heads %d", op, dModel, heads))
+		panic(fmt.Sprintf("%s: dModel %d is not divisible by heads %d; choose a head count that divides dModel", op, dModel, heads))
 	case !(cfg.dropout >= 0 && cfg.dropout < 1):
 		panic(fmt.Sprintf("%s: invalid dropout %v; want a probability in [0, 1)", op, cfg.dropout))
 	case rng == nil:

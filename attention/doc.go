@@ -1,7 +1,8 @@
 // Package attention implements scaled dot-product attention, multi-head
-// attention and the transformer encoder, following PyTorch's
+// attention and the transformer encoder and decoder, following PyTorch's
 // F.scaled_dot_product_attention, nn.MultiheadAttention (batch_first=True),
-// nn.TransformerEncoderLayer and nn.TransformerEncoder.
+// nn.TransformerEncoderLayer, nn.TransformerEncoder,
+// nn.TransformerDecoderLayer and nn.TransformerDecoder.
 //
 // Tensors are batch first: a sequence batch is [batch, seq, embed], and
 // inside attention the heads get their own axis, [batch, heads, seq, dim].

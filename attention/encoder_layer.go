@@ -36,7 +36,7 @@ type EncoderLayer struct {
 	NormFirst bool
 }
 
-// EncoderOption configures NewEncoderLayer.
+// EncoderOption configures NewEncoderLayer and NewDecoderLayer.
 type EncoderOption func(*encoderConfig)
 
 type encoderConfig struct {
@@ -66,7 +66,8 @@ func WithActivation(activation nn.Module) EncoderOption {
 	return func(c *encoderConfig) { c.activation = activation }
 }
 
-// WithLayerNormEps sets the epsilon of both layer norms (default 1e-5).
+// WithLayerNormEps sets the epsilon of every layer norm of the layer
+// (default 1e-5).
 func WithLayerNormEps(eps float64) EncoderOption {
 	return func(c *encoderConfig) { c.eps = eps }
 }
@@ -89,20 +90,7 @@ func NewEncoderLayer(dModel, heads int, rng *rand.Rand, opts ...EncoderOption) *
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	switch {
-	case dModel <= 0 || heads <= 0 || cfg.feedForward <= 0:
-		panic(fmt.Sprintf("attention.NewEncoderLayer: invalid sizes dModel %d, heads %d, feed-forward %d; all must be positive", dModel, heads, cfg.feedForward))
-	case dModel%heads != 0:
-		panic(fmt.Sprintf("attention.NewEncoderLayer: dModel %d is not divisible by heads %d", dModel, heads))
-	case !(cfg.dropout >= 0 && cfg.dropout < 1):
-		panic(fmt.Sprintf("attention.NewEncoderLayer: invalid dropout %v; want a probability in [0, 1)", cfg.dropout))
-	case rng == nil:
-		panic("attention.NewEncoderLayer: nil *rand.Rand; pass a seeded generator such as rand.New(rand.NewPCG(seed, 0))")
-	case cfg.activation == nil:
-		panic("attention.NewEncoderLayer: nil activation; pass a module such as nn.ReLU{} or nn.GELU{}")
-	case !(cfg.eps > 0):
-		panic(fmt.Sprintf("attention.NewEncoderLayer: invalid layer norm eps %v; want a positive value", cfg.eps))
-	}
+	checkLayerConfig("attention.NewEncoderLayer", dModel, heads, rng, &cfg)
 
 	l := &EncoderLayer{
 		SelfAttn:   NewMultiHead(dModel, heads, rng, WithDropout(cfg.dropout)),
