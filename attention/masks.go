@@ -47,6 +47,11 @@ type Options struct {
 	Rand *rand.Rand
 	// NeedWeights makes ScaledDotProduct return the attention weights.
 	NeedWeights bool
+
+	// caller names the layer that built these options, such as
+	// "attention.MultiHead", so panics on a bad mask name the layer the
+	// caller used rather than only the function inside it.
+	caller string
 }
 
 // scoreBias returns, for each of the n score matrices of seqQ×seqK, the

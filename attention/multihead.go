@@ -176,7 +176,7 @@ func (m *MultiHead) ForwardMasked(query, key, value *autodiff.Value, masks Masks
 	v := m.splitHeads(autodiff.Linear(value, wv, bv))
 
 	// Attend in every head at once.
-	opts := Options{Masks: masks, NeedWeights: needWeights}
+	opts := Options{Masks: masks, NeedWeights: needWeights, caller: "attention.MultiHead"}
 	if m.training && m.dropout > 0 {
 		opts.Dropout, opts.Rand = m.dropout, m.rng
 	}

@@ -220,5 +220,5 @@ func TestMultiHeadBadInput(t *testing.T) {
 	expectPanic(t, func() { m.Forward(c(2, 3, 8), c(2, 4, 8), c(2, 5, 8)) }, "attention.MultiHead", "[2 4 8]", "[2 5 8]")
 	expectPanic(t, func() {
 		m.ForwardMasked(c(2, 3, 8), c(2, 3, 8), c(2, 3, 8), Masks{KeyPaddingMask: [][]bool{{false}}}, false)
-	}, "attention.ScaledDotProduct", "KeyPaddingMask")
+	}, "attention.MultiHead (attention.ScaledDotProduct)", "KeyPaddingMask")
 }

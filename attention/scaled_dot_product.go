@@ -49,7 +49,10 @@ type sdpSaved struct {
 // matrices, seqQ×seqK, is materialised, and the weights are kept for the
 // backward pass, so memory grows with the square of the sequence length.
 func ScaledDotProduct(query, key, value *autodiff.Value, opts *Options) (*autodiff.Value, *tensor.Tensor) {
-	const op = "attention.ScaledDotProduct"
+	op := "attention.ScaledDotProduct"
+	if opts != nil && opts.caller != "" {
+		op = opts.caller + " (attention.ScaledDotProduct)"
+	}
 	if opts == nil {
 		opts = &Options{}
 	}
