@@ -24,7 +24,7 @@ const Batch = 32
 // The attention cases' sizes, as in the PyTorch anchor: batch, heads,
 // sequence length and features per head.
 const (
-	attnBatch, attnHeads, attnSeq, attnDim = 8, 4, 128, 64
+	attentionBatch, attentionHeads, attentionSeqLen, attentionDim = 8, 4, 128, 64
 )
 
 // Case is one timed layer workload.
@@ -64,10 +64,10 @@ func Cases() []Case {
 		Case{"CNN train step (conv, ReLU, pool, dense, CE, Adam)", "1×28×28", Batch, func() func() { return cnnStep(true) }},
 		Case{"CNN inference (no grad)", "1×28×28", Batch, func() func() { return cnnStep(false) }},
 	)
-	attnShape := "B8 H4 L128 D64"
+	attentionShape := "B8 H4 L128 D64"
 	cases = append(cases,
-		Case{"Attention fwd (no grad)", attnShape, attnBatch, func() func() { return attentionCase(false) }},
-		Case{"Attention fwd+bwd", attnShape, attnBatch, func() func() { return attentionCase(true) }},
+		Case{"Attention fwd (no grad)", attentionShape, attentionBatch, func() func() { return attentionCase(false) }},
+		Case{"Attention fwd+bwd", attentionShape, attentionBatch, func() func() { return attentionCase(true) }},
 	)
 	return cases
 }
@@ -148,7 +148,7 @@ func cnnStep(train bool) func() {
 // With backward set, one call also back-propagates a fixed output
 // gradient to all three inputs.
 func attentionCase(backward bool) func() {
-	shape := []int{attnBatch, attnHeads, attnSeq, attnDim}
+	shape := []int{attentionBatch, attentionHeads, attentionSeqLen, attentionDim}
 	q := autodiff.Param(randTensor(1, shape...))
 	k := autodiff.Param(randTensor(2, shape...))
 	v := autodiff.Param(randTensor(3, shape...))
