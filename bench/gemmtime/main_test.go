@@ -11,8 +11,11 @@ func TestParseArgsShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.threads != 2 || cfg.reps != 5 {
-		t.Errorf("threads, reps = %d, %d, want 2, 5", cfg.threads, cfg.reps)
+	if cfg.threads != 2 {
+		t.Errorf("threads = %d, want 2", cfg.threads)
+	}
+	if cfg.reps != 5 {
+		t.Errorf("reps = %d, want 5", cfg.reps)
 	}
 	want := []shape{{32, 784, 128}, {512, 512, 512}}
 	if len(cfg.shapes) != len(want) {
